@@ -1,0 +1,136 @@
+package io.github.denseretrieval.encoder;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import ai.djl.translate.TranslateException;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * A BERT-style TensorFlow SavedModel (tag {@code serve}, signature {@code serving_default}, inputs
+ * {@code input_ids}/{@code attention_mask}/{@code token_type_ids}, output
+ * {@code last_hidden_state}) run through DJL's TensorFlow engine (TF 2.10.1 natives from Maven).
+ *
+ * <p>Thread-safe: a DJL {@link Predictor} is not, so each forward pass borrows one from a fixed
+ * pool of {@link EncoderOptions#concurrency()} predictors and returns it afterwards; callers beyond
+ * that wait for a free predictor.
+ */
+public final class TensorFlowSession implements InferenceSession {
+
+    private static final String ENGINE = "TensorFlow";
+
+    private final ZooModel<NDList, NDList> model;
+    private final BlockingQueue<Predictor<NDList, NDList>> predictors;
+    private final String description;
+
+    private TensorFlowSession(ZooModel<NDList, NDList> model, int poolSize, String device) {
+        this.model = model;
+        this.predictors = new ArrayBlockingQueue<>(poolSize);
+        for (int i = 0; i < poolSize; i++) {
+            predictors.add(model.newPredictor());
+        }
+        this.description = "tensorflow " + Engine.getEngine(ENGINE).getVersion() + " on " + device;
+    }
+
+    /** Loads the SavedModel directory {@code savedModel}; errors name it and the cause. */
+    public static TensorFlowSession open(Path savedModel, EncoderOptions options) {
+        if (!Files.isRegularFile(savedModel.resolve("saved_model.pb"))) {
+            throw new InvalidModelException("TensorFlow SavedModel not found: " + savedModel + " has no saved_model.pb");
+        }
+        Engine engine;
+        try {
+            engine = Engine.getEngine(ENGINE);
+        } catch (EngineException | IllegalArgumentException e) {
+            throw new InvalidModelException("model " + savedModel + " needs DJL's TensorFlow engine, which is not installed here "
+                + "(ai.djl.tensorflow:tensorflow-engine and tensorflow-native-cpu): " + e.getMessage(), e);
+        }
+        Device device = selectDevice(engine, options.device());
+        Criteria<NDList, NDList> criteria = Criteria.builder()
+            .setTypes(NDList.class, NDList.class)
+            .optModelPath(savedModel)
+            .optEngine(ENGINE)
+            .optDevice(device)
+            .optOption("Tags", "serve")
+            .optOption("SignatureDefKey", "serving_default")
+            .optTranslator(new NoopTranslator())
+            .build();
+        try {
+            return new TensorFlowSession(criteria.loadModel(), options.concurrency(), device.toString());
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            throw new InvalidModelException("cannot load TensorFlow SavedModel " + savedModel + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Device selectDevice(Engine engine, DeviceChoice choice) {
+        boolean gpu = engine.getGpuCount() > 0;
+        if (choice == DeviceChoice.GPU && !gpu) {
+            throw new InvalidModelException("device [gpu] requested but DJL's TensorFlow engine sees no GPU "
+                + "(CUDA natives: ai.djl.tensorflow:tensorflow-native-cu113)");
+        }
+        return choice != DeviceChoice.CPU && gpu ? Device.gpu() : Device.cpu();
+    }
+
+    @Override
+    public HiddenStates run(TokenBatch batch) {
+        Predictor<NDList, NDList> predictor;
+        try {
+            predictor = predictors.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a TensorFlow predictor", e);
+        }
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            Shape shape = new Shape(batch.rows(), batch.cols());
+            // DJL matches inputs to the signature by name; the signature's inputs sort as listed here.
+            NDList inputs = new NDList(
+                named(manager.create(batch.attentionMask(), shape), "attention_mask"),
+                named(manager.create(batch.inputIds(), shape), "input_ids"),
+                named(manager.create(batch.tokenTypeIds(), shape), "token_type_ids"));
+            NDList outputs = predictor.predict(inputs);
+            NDArray hidden = outputs.get(0);
+            long[] s = hidden.getShape().getShape();
+            if (s.length != 3) {
+                throw new IllegalStateException("SavedModel output must be [batch, tokens, dims], got " + hidden.getShape());
+            }
+            float[] values = hidden.toFloatArray();
+            outputs.close();
+            return new HiddenStates(FloatBuffer.wrap(values), (int) s[0], (int) s[1], (int) s[2]);
+        } catch (TranslateException e) {
+            throw new IllegalStateException("TensorFlow failed on a batch of " + batch.rows() + " texts: " + e.getMessage(), e);
+        } finally {
+            predictors.add(predictor);
+        }
+    }
+
+    private static NDArray named(NDArray array, String name) {
+        array.setName(name);
+        return array;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void close() {
+        predictors.forEach(Predictor::close);
+        model.close();
+    }
+}
