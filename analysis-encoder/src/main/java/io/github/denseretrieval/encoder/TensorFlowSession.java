@@ -53,13 +53,7 @@ public final class TensorFlowSession implements InferenceSession {
         if (!Files.isRegularFile(savedModel.resolve("saved_model.pb"))) {
             throw new InvalidModelException("TensorFlow SavedModel not found: " + savedModel + " has no saved_model.pb");
         }
-        Engine engine;
-        try {
-            engine = Engine.getEngine(ENGINE);
-        } catch (EngineException | IllegalArgumentException e) {
-            throw new InvalidModelException("model " + savedModel + " needs DJL's TensorFlow engine, which is not installed here "
-                + "(ai.djl.tensorflow:tensorflow-engine and tensorflow-native-cpu): " + e.getMessage(), e);
-        }
+        Engine engine = loadEngine();
         Device device = selectDevice(engine, options.device());
         Criteria<NDList, NDList> criteria = Criteria.builder()
             .setTypes(NDList.class, NDList.class)
@@ -74,6 +68,21 @@ public final class TensorFlowSession implements InferenceSession {
             return new TensorFlowSession(criteria.loadModel(), options.concurrency(), device.toString());
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new InvalidModelException("cannot load TensorFlow SavedModel " + savedModel + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Loads DJL's TensorFlow engine with the natives from the classpath (see {@link TensorFlowNatives}).
+     *
+     * @throws InvalidModelException if the engine or its natives are not installed
+     */
+    public static Engine loadEngine() {
+        try {
+            TensorFlowNatives.prepare();
+            return Engine.getEngine(ENGINE);
+        } catch (EngineException | IllegalArgumentException | NoClassDefFoundError e) {
+            throw new InvalidModelException("TensorFlow models need DJL's TensorFlow engine, which is not installed here "
+                + "(ai.djl.tensorflow:tensorflow-engine and tensorflow-native-cpu): " + e.getMessage(), e);
         }
     }
 
