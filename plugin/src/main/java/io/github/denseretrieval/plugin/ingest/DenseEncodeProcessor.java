@@ -1,0 +1,168 @@
+package io.github.denseretrieval.plugin.ingest;
+
+import io.github.denseretrieval.plugin.model.ModelRegistry;
+import org.elasticsearch.ResourceNotFoundException;
+import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.ingest.AbstractProcessor;
+import org.elasticsearch.ingest.ConfigurationUtils;
+import org.elasticsearch.ingest.IngestDocument;
+import org.elasticsearch.ingest.Processor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+
+/**
+ * Ingest processor {@code dense_encode}: encodes the text of one field (or several, joined) with a
+ * dense retrieval model and stores the vector in {@code target_field}, ready for a
+ * {@code dense_vector} mapping.
+ *
+ * <pre>
+ * { "dense_encode": { "model_id": "bge-small-en-v1.5", "field": ["title", "text"], "target_field": "text_vector" } }
+ * </pre>
+ *
+ * <p>Asynchronous: the text goes to the model's {@link MicroBatcher}, which encodes it together
+ * with the texts of other documents on the plugin's own thread pool, and the document continues
+ * when its vector is back. A missing, null, non-string or blank field fails the document (so
+ * {@code on_failure} and the bulk response see it) unless {@code ignore_missing} is set, in which
+ * case a missing or null field is skipped and a document with no text at all passes unchanged.
+ */
+public final class DenseEncodeProcessor extends AbstractProcessor {
+
+    public static final String TYPE = "dense_encode";
+
+    private final String modelId;
+    private final List<String> fields;
+    private final String targetField;
+    private final boolean ignoreMissing;
+    private final String separator;
+    private final PassageBatchers batchers;
+
+    DenseEncodeProcessor(String tag, String description, String modelId, List<String> fields, String targetField,
+                         boolean ignoreMissing, String separator, PassageBatchers batchers) {
+        super(tag, description);
+        this.modelId = modelId;
+        this.fields = List.copyOf(fields);
+        this.targetField = targetField;
+        this.ignoreMissing = ignoreMissing;
+        this.separator = separator;
+        this.batchers = batchers;
+    }
+
+    @Override
+    public boolean isAsync() {
+        return true;
+    }
+
+    @Override
+    public void execute(IngestDocument document, BiConsumer<IngestDocument, Exception> handler) {
+        String text;
+        try {
+            text = textOf(document);
+        } catch (IllegalArgumentException e) {
+            handler.accept(null, e);
+            return;
+        }
+        if (text == null) {
+            handler.accept(document, null);
+            return;
+        }
+        batchers.forModel(modelId).encodePassage(text, ActionListener.wrap(vector -> {
+            List<Float> values = new ArrayList<>(vector.length);
+            for (float v : vector) {
+                values.add(v);
+            }
+            document.setFieldValue(targetField, values);
+            handler.accept(document, null);
+        }, e -> handler.accept(null, e)));
+    }
+
+    /** The text to encode, or null when {@code ignore_missing} lets the document pass without one. */
+    private String textOf(IngestDocument document) {
+        List<String> parts = new ArrayList<>(fields.size());
+        for (String field : fields) {
+            Object value = document.hasField(field, true) ? document.getFieldValue(field, Object.class, true) : null;
+            if (value == null) {
+                if (ignoreMissing) {
+                    continue;
+                }
+                throw new IllegalArgumentException("[" + TYPE + "] field [" + field + "] is missing or null; "
+                    + "set [ignore_missing] to true to skip documents without it");
+            }
+            if (!(value instanceof String s)) {
+                throw new IllegalArgumentException("[" + TYPE + "] field [" + field + "] is of type ["
+                    + value.getClass().getSimpleName() + "], but only text can be encoded");
+            }
+            if (s.isBlank() == false) {
+                parts.add(s);
+            }
+        }
+        if (parts.isEmpty()) {
+            if (ignoreMissing) {
+                return null;
+            }
+            throw new IllegalArgumentException("[" + TYPE + "] field(s) " + fields + " hold no text to encode (empty or whitespace only)");
+        }
+        return String.join(separator, parts);
+    }
+
+    @Override
+    public String getType() {
+        return TYPE;
+    }
+
+    String modelId() {
+        return modelId;
+    }
+
+    List<String> fields() {
+        return fields;
+    }
+
+    String targetField() {
+        return targetField;
+    }
+
+    boolean ignoreMissing() {
+        return ignoreMissing;
+    }
+
+    /** Reads the processor's options; an unknown model fails pipeline creation with a 400 naming it. */
+    public static final class Factory implements Processor.Factory {
+
+        private final Supplier<ModelRegistry> registry;
+        private final Supplier<PassageBatchers> batchers;
+
+        /** Suppliers, because Elasticsearch builds processor factories before plugin components exist. */
+        public Factory(Supplier<ModelRegistry> registry, Supplier<PassageBatchers> batchers) {
+            this.registry = registry;
+            this.batchers = batchers;
+        }
+
+        @Override
+        public DenseEncodeProcessor create(Map<String, Processor.Factory> registryOfFactories, String tag, String description,
+                                           Map<String, Object> config) {
+            String modelId = ConfigurationUtils.readStringProperty(TYPE, tag, config, "model_id", ModelRegistry.DEFAULT_MODEL_ID);
+            List<String> fields = ConfigurationUtils.readOptionalListOrString(TYPE, tag, config, "field");
+            if (fields.isEmpty()) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "field", "required property is missing");
+            }
+            String defaultTarget = fields.size() == 1 ? fields.get(0) + "_vector" : null;
+            String targetField = defaultTarget == null
+                ? ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field")
+                : ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", defaultTarget);
+            boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
+            String separator = ConfigurationUtils.readStringProperty(TYPE, tag, config, "separator", " ");
+            try {
+                registry.get().encoder(modelId);
+            } catch (ResourceNotFoundException e) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", e.getMessage());
+            } catch (RuntimeException e) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", e);
+            }
+            return new DenseEncodeProcessor(tag, description, modelId, fields, targetField, ignoreMissing, separator, batchers.get());
+        }
+    }
+}
