@@ -48,6 +48,20 @@ public final class TextEncoder implements Closeable {
      * @throws InvalidModelException naming the folder and what is wrong with it
      */
     public static TextEncoder open(Path folder, EncoderOptions options) {
+        // DJL finds its native libraries through the thread's context class loader. Inside a
+        // container that loads this library in a child class loader (an Elasticsearch plugin),
+        // that loader is the container's and cannot see them, so use our own while loading.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(TextEncoder.class.getClassLoader());
+        try {
+            return load(folder, options);
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static TextEncoder load(Path folder, EncoderOptions options) {
         ModelManifest manifest = ModelManifest.read(folder);
         TextTokenizer tokenizer = TextTokenizer.open(folder.resolve(TOKENIZER_FILE), manifest.maxSeqLength());
         InferenceSession session = null;

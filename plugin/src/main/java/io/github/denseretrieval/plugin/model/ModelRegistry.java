@@ -1,7 +1,6 @@
 package io.github.denseretrieval.plugin.model;
 
 import io.github.denseretrieval.encoder.EncoderOptions;
-import io.github.denseretrieval.encoder.InvalidModelException;
 import io.github.denseretrieval.encoder.ModelManifest;
 import io.github.denseretrieval.encoder.TextEncoder;
 import org.apache.logging.log4j.LogManager;
@@ -93,7 +92,9 @@ public final class ModelRegistry implements Closeable {
             TextEncoder encoder = TextEncoder.open(folder, options);
             logger.info("dense-retrieval: loaded model [{}] from [{}] ({}, {} dims)", id, folder, encoder.engineDescription(), encoder.dimensions());
             return new Entry(new ModelStatus(id, folder, manifest, encoder.engineDescription(), null, isBundled), encoder, stamp);
-        } catch (InvalidModelException | IllegalArgumentException | IllegalStateException | UnsatisfiedLinkError e) {
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            // LinkageError: natives that cannot load (or a library's static initialiser that fails)
+            // must fail this model, not the node. AssertionError: DJL asserts on its native packaging.
             logger.error("dense-retrieval: cannot load model [{}] from [{}]: {}", id, folder, e.getMessage());
             return new Entry(new ModelStatus(id, folder, manifest, null, e.getMessage(), isBundled), null, stamp);
         }
