@@ -2,7 +2,7 @@ package io.github.denseretrieval.trainer.eval;
 
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.beir.Qrels;
+import io.github.denseretrieval.trainer.metrics.Qrels;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,0 +1,252 @@
+package io.github.denseretrieval.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.denseretrieval.encoder.ModelManifest;
+import io.github.denseretrieval.trainer.beir.BeirDataset;
+import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import io.github.denseretrieval.trainer.eval.HybridTuning;
+import io.github.denseretrieval.trainer.metrics.Evaluator;
+import io.github.denseretrieval.trainer.metrics.MetricSummary;
+import io.github.denseretrieval.trainer.metrics.Qrels;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The main job: a real Elasticsearch node with the plugin, a BEIR dataset ingested through the
+ * {@code dense_encode} pipeline, and BM25 vs dense vs hybrid on one split, measured through the
+ * node. Run it with {@code ./quickstart --help}.
+ */
+@Command(name = "quickstart", mixinStandardHelpOptions = true,
+    description = "Start Elasticsearch with the dense-retrieval plugin, ingest a BEIR dataset, and compare BM25, dense and hybrid.")
+public final class Quickstart implements Callable<Integer> {
+
+    @Option(names = "--data", description = "BEIR dataset folder (default: ../shared/data/scifact).")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "test", description = "qrels split to report on (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--model", defaultValue = "bge-small-en-v1.5", description = "Model id the node serves (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--model-dir", description = "A model folder to install into the node as --model (e.g. one the trainer exported).")
+    Path modelDir;
+
+    @Option(names = "--out", description = "Write the results as JSON to this file.")
+    Path out;
+
+    @Option(names = "--runs", description = "Write TREC run files (bm25.trec, dense.trec, hybrid.trec) into this folder.")
+    Path runs;
+
+    @Option(names = "--keep-running", description = "Leave the node running and print how to query it.")
+    boolean keepRunning;
+
+    @Option(names = "--max-queries", defaultValue = "0", description = "Only the first N questions of the split (0 = all; a quick check).")
+    int maxQueries;
+
+    @Option(names = "--max-passages", defaultValue = "0", description = "Only the judged passages plus N others (0 = whole corpus).")
+    int maxPassages;
+
+    @Option(names = "--no-tune", description = "Use the hybrid weights of es-config/searches/hybrid.json instead of tuning them on the train split.")
+    boolean noTune;
+
+    @Option(names = "--port", defaultValue = "0", description = "HTTP port on 127.0.0.1 (default: a free one).")
+    int port;
+
+    @Option(names = "--heap", defaultValue = "2g", description = "Elasticsearch heap (default: ${DEFAULT-VALUE}).")
+    String heap;
+
+    @Option(names = "--work-dir", description = "Where the node lives (default: build/quickstart, or /tmp when run as root).")
+    Path workDir;
+
+    @Option(names = "--root", defaultValue = ".", description = "Repository root (es-config/, plugin zip, distribution).")
+    Path root;
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new Quickstart());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataDir = data != null ? data : root.resolve("../shared/data/scifact").normalize();
+        if (!Files.isDirectory(dataDir)) {
+            throw new IllegalArgumentException("no BEIR dataset at " + dataDir + ". Pass --data DIR with a BEIR folder "
+                + "(corpus.jsonl, queries.jsonl, qrels/<split>.tsv), e.g. a BEIR dataset unzipped from the BEIR benchmark.");
+        }
+        BeirDataset dataset = BeirDataset.open(dataDir);
+        EvaluationSet set = EvaluationSet.load(dataset, split, maxQueries, maxPassages);
+        List<String> problems = dataset.validate(set.qrels());
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("qrels/" + split + ".tsv does not match the dataset (" + problems.size() + " problems), first: "
+                + problems.subList(0, Math.min(5, problems.size())));
+        }
+        String datasetName = dataDir.toAbsolutePath().normalize().getFileName().toString();
+        Path work = workDir != null ? workDir : defaultWorkDir();
+        Files.createDirectories(work);
+        ElasticsearchNode.Options options = new ElasticsearchNode.Options(
+            root.resolve("integration-tests/target/distribution/elasticsearch-8.19.21.zip"),
+            root.resolve("plugin/target/dense-retrieval-0.1.0-SNAPSHOT.zip"), work, port, heap, false);
+        System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
+        ElasticsearchNode node = ElasticsearchNode.start(options);
+        CountDownLatch forever = new CountDownLatch(1);
+        try (ClusterClient client = new ClusterClient(node.url())) {
+            System.out.println("node up at " + node.url());
+            int dims = installModel(node, client);
+            ClusterSetup setup = new ClusterSetup(client, root.resolve("es-config"));
+            setup.apply(model);
+            String index = "dense-" + datasetName + (set.reduced() ? "-reduced" : "") + "-" + model.toLowerCase(Locale.ROOT);
+            CorpusIngester.Result ingest = setup.ensureIndex(index, set, dims, dataDir);
+            SearchTemplates templates = SearchTemplates.load(root.resolve("es-config"));
+            SearchRunner runner = new SearchRunner(client, index, templates, model);
+            if (!noTune && !set.reduced() && !split.equals("train") && dataset.splits().contains("train")) {
+                templates = tuneHybrid(dataset, runner, templates);
+                runner = new SearchRunner(client, index, templates, model);
+            }
+            Map<String, SearchRunner.Result> results = new LinkedHashMap<>();
+            for (String mode : List.of(SearchTemplates.BM25, SearchTemplates.DENSE, SearchTemplates.HYBRID)) {
+                results.put(mode, runner.run(mode, set.queries(), true));
+            }
+            ObjectNode report = report(datasetName, set, ingest, setup.storeBytes(index), results, templates);
+            System.out.println(ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            printTable(report);
+            if (out != null) {
+                Files.createDirectories(out.toAbsolutePath().getParent());
+                Files.writeString(out, ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
+            }
+            if (runs != null) {
+                for (Map.Entry<String, SearchRunner.Result> r : results.entrySet()) {
+                    r.getValue().run().writeTrec(runs.resolve(r.getKey() + ".trec"), r.getKey());
+                }
+            }
+            if (keepRunning) {
+                printDevToolsHelp(node, index);
+                forever.await();
+            }
+        } finally {
+            if (!keepRunning) {
+                node.close();
+                System.out.println("node stopped");
+            }
+        }
+        return 0;
+    }
+
+    private int installModel(ElasticsearchNode node, ClusterClient client) throws IOException, InterruptedException {
+        if (modelDir == null) {
+            return 384;
+        }
+        ModelManifest manifest = ModelManifest.read(modelDir);
+        Path target = node.configDir().resolve("dense-retrieval/models").resolve(model);
+        ElasticsearchNode.deleteRecursively(target);
+        Files.createDirectories(target);
+        try (var files = Files.walk(modelDir)) {
+            for (Path f : files.toList()) {
+                Path dest = target.resolve(modelDir.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.copy(f, dest);
+                }
+            }
+        }
+        node.handToNodeUser(node.configDir().resolve("dense-retrieval"));
+        JsonNode reload = client.sendOk("POST", "/_dense/models/_reload", null);
+        System.out.println("installed model [" + model + "] from " + modelDir + ": " + reload.toString().substring(0, Math.min(300, reload.toString().length())));
+        return manifest.dimensions();
+    }
+
+    private SearchTemplates tuneHybrid(BeirDataset dataset, SearchRunner runner, SearchTemplates templates) throws IOException {
+        Qrels train = dataset.qrels("train");
+        Map<String, String> questions = dataset.queriesOf(train);
+        System.out.println("choosing hybrid fusion and weights on the train split (" + questions.size() + " questions) ...");
+        SearchRunner.Result bm25 = runner.run(SearchTemplates.BM25, questions, true);
+        SearchRunner.Result dense = runner.run(SearchTemplates.DENSE, questions, true);
+        HybridTuning.Choice choice = HybridTuning.tune(train, bm25.run(), dense.run(), 100);
+        System.out.printf(Locale.ROOT, "train: bm25 nDCG@10 %.4f, dense %.4f; chosen %s with weights [bm25 %.2f, dense %.2f]: %.4f%n",
+            Evaluator.evaluate(train, bm25.run()).ndcgAt10(), Evaluator.evaluate(train, dense.run()).ndcgAt10(), choice.fusion(),
+            choice.bm25Weight(), choice.denseWeight(), choice.ndcgAt10());
+        return templates.withHybrid(choice);
+    }
+
+    private ObjectNode report(String datasetName, EvaluationSet set, CorpusIngester.Result ingest, long storeBytes,
+                              Map<String, SearchRunner.Result> results, SearchTemplates templates) throws IOException {
+        ObjectNode r = ClusterClient.json().createObjectNode();
+        r.put("dataset", datasetName);
+        r.put("split", split);
+        r.put("model", model);
+        r.put("reduced", set.reduced());
+        r.put("docs", set.passages().size());
+        r.put("queries", set.queries().size());
+        if (ingest != null) {
+            r.put("ingest_docs_per_s", round(ingest.docsPerSecond(), 2));
+            r.put("ingest_failed", ingest.failures().size());
+        }
+        r.put("index_size_bytes", storeBytes);
+        r.set("hybrid", templates.hybridSettings());
+        r.put("cores", Runtime.getRuntime().availableProcessors());
+        ObjectNode modes = r.putObject("modes");
+        for (Map.Entry<String, SearchRunner.Result> e : results.entrySet()) {
+            MetricSummary m = Evaluator.evaluate(set.qrels(), e.getValue().run());
+            ObjectNode mode = modes.putObject(e.getKey());
+            mode.put("ndcg@10", round(m.ndcgAt10(), 4));
+            mode.put("mrr@10", round(m.mrrAt10(), 4));
+            mode.put("recall@100", round(m.recallAt100(), 4));
+            mode.put("p50_ms", round(e.getValue().p50(), 1));
+            mode.put("p95_ms", round(e.getValue().p95(), 1));
+        }
+        return r;
+    }
+
+    private static void printTable(JsonNode r) {
+        System.out.printf(Locale.ROOT, "%n%s %s: %d passages, %d questions%s; ingest %s docs/s; index %.1f MB; hybrid %s%n",
+            r.path("dataset").asText(), r.path("split").asText(), r.path("docs").asInt(), r.path("queries").asInt(),
+            r.path("reduced").asBoolean() ? " (reduced)" : "", r.has("ingest_docs_per_s") ? r.path("ingest_docs_per_s").asText() : "(reused index)",
+            r.path("index_size_bytes").asLong() / 1e6, r.path("hybrid"));
+        System.out.printf(Locale.ROOT, "| %-7s | %8s | %7s | %10s | %7s | %7s |%n", "mode", "nDCG@10", "MRR@10", "Recall@100", "p50 ms", "p95 ms");
+        System.out.println("|---------|----------|---------|------------|---------|---------|");
+        r.path("modes").fields().forEachRemaining(e -> System.out.printf(Locale.ROOT, "| %-7s | %8.4f | %7.4f | %10.4f | %7.1f | %7.1f |%n",
+            e.getKey(), e.getValue().path("ndcg@10").asDouble(), e.getValue().path("mrr@10").asDouble(),
+            e.getValue().path("recall@100").asDouble(), e.getValue().path("p50_ms").asDouble(), e.getValue().path("p95_ms").asDouble()));
+    }
+
+    private void printDevToolsHelp(ElasticsearchNode node, String index) {
+        System.out.println("\nThe node keeps running at " + node.url() + " (Ctrl-C stops it). Try, e.g. with curl -H 'content-type: application/json':");
+        System.out.println("\nGET " + index + "/_search\n{ \"query\": { \"multi_match\": { \"query\": \"vitamin D and bone fractures\", \"fields\": [\"title\", \"text\"] } } }");
+        System.out.println("\nGET " + index + "/_search\n{ \"query\": { \"dense\": { \"field\": \"text_vector\", \"query\": \"vitamin D and bone fractures\", \"k\": 10 } } }");
+        System.out.println("\nGET " + index + "/_search\n{ \"retriever\": { \"hybrid\": { \"retrievers\": [\n"
+            + "  { \"standard\": { \"query\": { \"multi_match\": { \"query\": \"vitamin D and bone fractures\", \"fields\": [\"title\", \"text\"] } } } },\n"
+            + "  { \"standard\": { \"query\": { \"dense\": { \"field\": \"text_vector\", \"query\": \"vitamin D and bone fractures\" } } } } ] } } }");
+    }
+
+    private Path defaultWorkDir() {
+        // As root the node runs as an unprivileged user, who must be able to reach its folder.
+        return ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-quickstart") : root.resolve("build/quickstart");
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    static String readUtf8(Path p) throws IOException {
+        return Files.readString(p, StandardCharsets.UTF_8);
+    }
+}
