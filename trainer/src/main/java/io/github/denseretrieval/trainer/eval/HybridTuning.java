@@ -29,20 +29,27 @@ public final class HybridTuning {
 
     private HybridTuning() {}
 
-    /** The best setting over the grid; ties keep the earlier (RRF first, lower dense weight first). */
+    /** The best setting over both fusions; ties keep the earlier (RRF first, lower dense weight first). */
     public static Choice tune(Qrels qrels, Run bm25, Run dense, int window) {
+        return better(tune(qrels, bm25, dense, window, "rrf"), tune(qrels, bm25, dense, window, "linear"));
+    }
+
+    /** The best dense weight for one fusion ({@code rrf} or {@code linear}); ties keep the lower dense weight. */
+    public static Choice tune(Qrels qrels, Run bm25, Run dense, int window, String fusion) {
         Choice best = null;
-        for (String fusion : List.of("rrf", "linear")) {
-            for (int step = 0; step <= 20; step++) {
-                double w = step / 20.0;
-                Run fused = fuse(bm25, dense, fusion, 1 - w, w, window);
-                double ndcg = Evaluator.evaluate(qrels, fused).ndcgAt10();
-                if (best == null || ndcg > best.ndcgAt10() + 1e-12) {
-                    best = new Choice(fusion, 1 - w, w, ndcg);
-                }
+        for (int step = 0; step <= 20; step++) {
+            double w = step / 20.0;
+            double ndcg = Evaluator.evaluate(qrels, fuse(bm25, dense, fusion, 1 - w, w, window)).ndcgAt10();
+            if (best == null || ndcg > best.ndcgAt10() + 1e-12) {
+                best = new Choice(fusion, 1 - w, w, ndcg);
             }
         }
         return best;
+    }
+
+    /** The choice with the higher nDCG@10; {@code a} on a tie. */
+    public static Choice better(Choice a, Choice b) {
+        return b.ndcgAt10() > a.ndcgAt10() + 1e-12 ? b : a;
     }
 
     /** Fuses two runs with the plugin's formulas; each list is cut to {@code window} first. */
