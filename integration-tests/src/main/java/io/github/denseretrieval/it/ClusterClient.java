@@ -55,7 +55,7 @@ public final class ClusterClient implements Closeable {
     public Answer send(String method, String path, String body) throws IOException {
         Request request = new Request(method, path);
         if (body != null) {
-            ContentType type = path.contains("_bulk") ? ContentType.create("application/x-ndjson") : ContentType.APPLICATION_JSON;
+            ContentType type = path.contains("_bulk") ? ContentType.create("application/x-ndjson", java.nio.charset.StandardCharsets.UTF_8) : ContentType.APPLICATION_JSON;
             request.setEntity(new NStringEntity(body, type));
         }
         Response response;

@@ -15,9 +15,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.function.Supplier;
 
 /**
- * Collects passages from concurrent ingest documents into one forward pass: a batch goes out when
- * {@code batchSize} texts are waiting or when the oldest has waited {@code maxWait}, whichever
- * comes first. One batched pass costs far less than the same texts one by one.
+ * Collects passages from concurrent ingest documents into batched forward passes: a group goes
+ * out when {@value #GROUP_BATCHES} x {@code batchSize} texts are waiting or when the oldest has
+ * waited {@code maxWait}, whichever comes first. One batched pass costs far less than the same
+ * texts one by one, and handing the encoder several batches' worth at once lets it sort them by
+ * length, so each forward pass pads its texts only to similar lengths (a bulk request arrives in
+ * document order, where a 20-token and a 512-token passage sit side by side).
  *
  * <p>Bounded: at most {@code maxQueued} texts wait; beyond that a text is refused at once with
  * {@link EsRejectedExecutionException} (HTTP 429, the bulk item fails and can be retried), never
@@ -27,6 +30,9 @@ import java.util.function.Supplier;
 public final class MicroBatcher {
 
     private record Pending(String text, ActionListener<float[]> listener) {}
+
+    /** Forward-pass batches handed to the encoder together, so that it can sort them by length. */
+    static final int GROUP_BATCHES = 4;
 
     private final Supplier<TextEncoder> encoder;
     private final ThreadPool threadPool;
@@ -61,7 +67,7 @@ public final class MicroBatcher {
                 return;
             }
             queue.add(new Pending(text, listener));
-            while (queue.size() >= batchSize) {
+            while (queue.size() >= groupSize()) {
                 ready.add(takeBatch());
             }
             if (!queue.isEmpty() && !flushScheduled) {
@@ -83,9 +89,13 @@ public final class MicroBatcher {
         ready.forEach(this::dispatch);
     }
 
+    private int groupSize() {
+        return batchSize * GROUP_BATCHES;
+    }
+
     private List<Pending> takeBatch() {
-        List<Pending> batch = new ArrayList<>(Math.min(batchSize, queue.size()));
-        while (batch.size() < batchSize && !queue.isEmpty()) {
+        List<Pending> batch = new ArrayList<>(Math.min(groupSize(), queue.size()));
+        while (batch.size() < groupSize() && !queue.isEmpty()) {
             batch.add(queue.poll());
         }
         return batch;

@@ -52,15 +52,17 @@ public final class HybridTuning {
         return b.ndcgAt10() > a.ndcgAt10() + 1e-12 ? b : a;
     }
 
-    /** Fuses two runs with the plugin's formulas; each list is cut to {@code window} first. */
+    /** Fuses two runs (each list best first, as returned) with the plugin's formulas; each list is cut to {@code window} first. */
     public static Run fuse(Run first, Run second, String fusion, double firstWeight, double secondWeight, int window) {
         Set<String> queries = new LinkedHashSet<>(first.asMap().keySet());
         queries.addAll(second.asMap().keySet());
         Run out = new Run();
         for (String q : queries) {
             Map<String, Double> scores = new HashMap<>();
-            add(scores, Evaluator.trecOrder(first.get(q)), fusion, firstWeight, window);
-            add(scores, Evaluator.trecOrder(second.get(q)), fusion, secondWeight, window);
+            // Ranks are taken in the order the search engine returned (its own tie-breaking), as the
+            // hybrid retriever sees its children's lists; re-sorting ties would shift RRF ranks.
+            add(scores, first.get(q), fusion, firstWeight, window);
+            add(scores, second.get(q), fusion, secondWeight, window);
             List<ScoredDoc> docs = new ArrayList<>();
             scores.forEach((d, s) -> docs.add(new ScoredDoc(d, s)));
             List<ScoredDoc> ranked = Evaluator.trecOrder(docs);
