@@ -65,7 +65,7 @@ public final class TensorFlowSession implements InferenceSession {
             .optTranslator(new NoopTranslator())
             .build();
         try {
-            return new TensorFlowSession(criteria.loadModel(), options.concurrency(), device.toString());
+            return new TensorFlowSession(criteria.loadModel(), options.concurrency(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu");
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             throw new InvalidModelException("cannot load TensorFlow SavedModel " + savedModel + ": " + e.getMessage(), e);
         }

@@ -62,6 +62,10 @@ public final class ElasticsearchNode implements Closeable {
         if (root) {
             ensureUser();
         }
+        int port = options.httpPort() > 0 ? options.httpPort() : freePort();
+        if (!portFree(port)) {
+            throw new IOException("port " + port + " is already in use on 127.0.0.1; stop what uses it or pick another port");
+        }
         Path home = options.workDir().resolve("elasticsearch");
         if (options.fresh() && Files.exists(options.workDir())) {
             deleteRecursively(options.workDir());
@@ -70,10 +74,6 @@ public final class ElasticsearchNode implements Closeable {
             unpack(options.distributionZip(), options.workDir());
         }
         installPlugin(home, options.pluginZip());
-        int port = options.httpPort() > 0 ? options.httpPort() : freePort();
-        if (!portFree(port)) {
-            throw new IOException("port " + port + " is already in use on 127.0.0.1; stop what uses it or pick another port");
-        }
         writeConfig(home, port);
         ElasticsearchNode node = new ElasticsearchNode(home, port);
         if (root) {

@@ -76,12 +76,19 @@ public final class Quickstart implements Callable<Integer> {
     Path root;
 
     public static void main(String[] args) {
+        System.exit(run(new java.io.PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the quickstart; returns the exit code (0 ok, 1 failure with the reason on {@code err}, 2 usage). */
+    public static int run(java.io.PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Quickstart());
+        cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            // Bad input and a node that will not start are explained, not dumped as stack traces.
             commandLine.getErr().println("error: " + e.getMessage());
             return 1;
         });
-        System.exit(cli.execute(args));
+        return cli.execute(args);
     }
 
     @Override
