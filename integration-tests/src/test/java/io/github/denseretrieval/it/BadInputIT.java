@@ -116,5 +116,6 @@ class BadInputIT {
         assertClientError(es.send("POST", "/_dense/models/bge-small-en-v1.5/_encode", "{\"texts\":[\"ok\", \"\"]}"), 400, "position [1]");
         assertClientError(es.send("POST", "/_dense/models/nope/_encode", "{\"texts\":[\"ok\"]}"), 404, "nope");
         assertClientError(es.send("POST", "/_dense/models/bge-small-en-v1.5/_encode", "{\"texts\":[\"ok\"],\"role\":\"both\"}"), 400, "role");
+        assertClientError(es.send("GET", "/_dense/models/nope", null), 404, "nope");
     }
 }

@@ -2,6 +2,7 @@ package io.github.denseretrieval.plugin.action;
 
 import io.github.denseretrieval.plugin.model.ModelRegistry;
 import io.github.denseretrieval.plugin.model.ModelStatus;
+import org.elasticsearch.ResourceNotFoundException;
 import org.elasticsearch.action.FailedNodeException;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.nodes.TransportNodesAction;
@@ -36,6 +37,9 @@ public abstract class TransportModelsNodesAction extends TransportNodesAction<Mo
     @Override
     protected ModelsNodesAction.Response newResponse(ModelsNodesAction.Request request, List<ModelsNodesAction.NodeResponse> responses,
                                                      List<FailedNodeException> failures) {
+        if (request.modelId() != null && failures.isEmpty() && responses.stream().allMatch(r -> r.models().isEmpty())) {
+            throw new ResourceNotFoundException("dense-retrieval model [{}] not found on any node", request.modelId());
+        }
         return new ModelsNodesAction.Response(clusterService.getClusterName(), responses, failures);
     }
 
@@ -54,7 +58,9 @@ public abstract class TransportModelsNodesAction extends TransportNodesAction<Mo
         if (reload) {
             registry.reload();
         }
-        List<ModelStatus> statuses = request.modelId() == null ? registry.statuses() : List.of(registry.status(request.modelId()));
+        List<ModelStatus> statuses = registry.statuses().stream()
+            .filter(s -> request.modelId() == null || s.modelId().equals(request.modelId()))
+            .toList();
         return new ModelsNodesAction.NodeResponse(clusterService.localNode(), statuses.stream().map(ModelsNodesAction.ModelInfo::of).toList());
     }
 
