@@ -74,6 +74,19 @@ public final class ClusterSetup {
         return result;
     }
 
+    /** The index mapping's {@code _meta} (where the quickstart records what it derived from the data). */
+    public ObjectNode meta(String index) throws IOException {
+        JsonNode meta = client.sendOk("GET", "/" + index + "/_mapping", null).path(index).path("mappings").path("_meta");
+        return meta.isObject() ? (ObjectNode) meta.deepCopy() : ClusterClient.json().createObjectNode();
+    }
+
+    /** Replaces the index mapping's {@code _meta} with {@code meta}. */
+    public void putMeta(String index, ObjectNode meta) throws IOException {
+        ObjectNode body = ClusterClient.json().createObjectNode();
+        body.set("_meta", meta);
+        client.sendOk("PUT", "/" + index + "/_mapping", body.toString());
+    }
+
     public long storeBytes(String index) throws IOException {
         return client.sendOk("GET", "/" + index + "/_stats/store", null).path("_all").path("primaries").path("store")
             .path("size_in_bytes").asLong();

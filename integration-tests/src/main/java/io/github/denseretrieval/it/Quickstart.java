@@ -129,7 +129,7 @@ public final class Quickstart implements Callable<Integer> {
             }
             if (!noTune && !set.reduced() && !split.equals("train") && dataset.splits().contains("train")) {
                 // Fusion and weights are chosen on train questions only; the split reported on is never looked at.
-                Map<String, HybridTuning.Choice> choices = tuneHybrid(dataset, runner);
+                Map<String, HybridTuning.Choice> choices = tuneHybridOnce(dataset, runner, setup, index);
                 HybridTuning.Choice best = HybridTuning.better(choices.get("rrf"), choices.get("linear"));
                 for (HybridTuning.Choice c : choices.values()) {
                     SearchTemplates tuned = templates.withHybrid(c);
@@ -193,6 +193,35 @@ public final class Quickstart implements Callable<Integer> {
         JsonNode reload = client.sendOk("POST", "/_dense/models/_reload", null);
         System.out.println("installed model [" + model + "] from " + modelDir + ": " + reload.toString().substring(0, Math.min(300, reload.toString().length())));
         return manifest.dimensions();
+    }
+
+    /**
+     * Tunes on train, or reuses the choice recorded in the index's {@code _meta} by an earlier run on
+     * the same index, train judgements and model (what makes a second run take seconds).
+     */
+    private Map<String, HybridTuning.Choice> tuneHybridOnce(BeirDataset dataset, SearchRunner runner, ClusterSetup setup, String index)
+        throws IOException {
+        Path trainFile = dataset.dir().resolve("qrels/train.tsv");
+        String key = model + "-" + Files.size(trainFile) + "-" + Files.getLastModifiedTime(trainFile).toMillis();
+        ObjectNode meta = setup.meta(index);
+        JsonNode recorded = meta.path("hybrid_tuning");
+        Map<String, HybridTuning.Choice> choices = new LinkedHashMap<>();
+        if (key.equals(recorded.path("key").asText())) {
+            for (String fusion : List.of("rrf", "linear")) {
+                JsonNode c = recorded.path(fusion);
+                choices.put(fusion, new HybridTuning.Choice(fusion, c.path("bm25_weight").asDouble(), c.path("dense_weight").asDouble(),
+                    c.path("train_ndcg@10").asDouble()));
+            }
+            System.out.println("reusing hybrid fusion chosen on the train split by an earlier run: " + recorded);
+            return choices;
+        }
+        choices = tuneHybrid(dataset, runner);
+        ObjectNode record = meta.putObject("hybrid_tuning");
+        record.put("key", key);
+        choices.forEach((fusion, c) -> record.putObject(fusion).put("bm25_weight", c.bm25Weight()).put("dense_weight", c.denseWeight())
+            .put("train_ndcg@10", c.ndcgAt10()));
+        setup.putMeta(index, meta);
+        return choices;
     }
 
     private Map<String, HybridTuning.Choice> tuneHybrid(BeirDataset dataset, SearchRunner runner) throws IOException {

@@ -30,7 +30,7 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  * "retriever": { "hybrid": {
  *     "retrievers": [ { "standard": { "query": { "match": { "text": "..." } } } },
  *                     { "standard": { "query": { "dense": { "field": "text_vector", "query": "..." } } } } ],
- *     "fusion": "linear", "weights": [0.3, 0.7], "normalizer": "min_max",
+ *     "fusion": "linear", "weights": [0.35, 0.65], "normalizer": "min_max",
  *     "rank_window_size": 100 } }
  * </pre>
  *
