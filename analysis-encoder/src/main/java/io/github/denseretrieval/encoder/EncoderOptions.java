@@ -35,12 +35,4 @@ public record EncoderOptions(int batchSize, int engineThreads, int concurrency, 
     public EncoderOptions withBatchSize(int newBatchSize) {
         return new EncoderOptions(newBatchSize, engineThreads, concurrency, device);
     }
-
-    public EncoderOptions withEngineThreads(int threads) {
-        return new EncoderOptions(batchSize, threads, concurrency, device);
-    }
-
-    public EncoderOptions withDevice(DeviceChoice newDevice) {
-        return new EncoderOptions(batchSize, engineThreads, concurrency, newDevice);
-    }
 }

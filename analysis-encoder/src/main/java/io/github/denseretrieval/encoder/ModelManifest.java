@@ -126,12 +126,6 @@ public record ModelManifest(
             maxSeqLength, queryPrefix, passagePrefix, provenance.deepCopy());
     }
 
-    /** A copy under another name with other provenance (what the trainer writes for a fine-tuned model). */
-    public ModelManifest withNameAndProvenance(String newName, JsonObject newProvenance) {
-        return new ModelManifest(newName, engine, weights, dimensions, pooling, normalize, similarity,
-            maxSeqLength, queryPrefix, passagePrefix, newProvenance);
-    }
-
     private static String string(JsonObject o, String field, String fallback) {
         JsonElement e = o.get(field);
         if (e == null || e.isJsonNull()) {

@@ -95,16 +95,6 @@ public final class OnnxRuntimeSession implements InferenceSession {
         throw new InvalidModelException("ONNX model " + weights + " has no [batch, tokens, dims] output; outputs are " + outputs.keySet());
     }
 
-    /** The model's declared hidden size, or -1 when the graph leaves it symbolic. */
-    public long declaredDimensions() {
-        try {
-            TensorInfo t = (TensorInfo) session.getOutputInfo().get(outputName).getInfo();
-            return t.getShape()[2];
-        } catch (OrtException e) {
-            return -1;
-        }
-    }
-
     @Override
     public HiddenStates run(TokenBatch batch) {
         Map<String, OnnxTensor> inputs = new HashMap<>(4);

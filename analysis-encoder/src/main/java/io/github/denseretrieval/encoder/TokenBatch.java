@@ -18,13 +18,4 @@ public record TokenBatch(long[] inputIds, long[] attentionMask, long[] tokenType
     public long[] shape() {
         return new long[] {rows, cols};
     }
-
-    /** Real (non-padding) tokens in the batch: the work a batch does that is not wasted on padding. */
-    public long realTokens() {
-        long sum = 0;
-        for (long m : attentionMask) {
-            sum += m;
-        }
-        return sum;
-    }
 }

@@ -14,7 +14,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -115,7 +114,8 @@ public final class Quickstart implements Callable<Integer> {
         ElasticsearchNode node = ElasticsearchNode.start(options);
         CountDownLatch forever = new CountDownLatch(1);
         try (ClusterClient client = new ClusterClient(node.url())) {
-            System.out.println("node up at " + node.url());
+            System.out.println("node up at " + node.url() + ", cluster health "
+                + client.typed().cluster().health().status().jsonValue());
             int dims = installModel(node, client);
             ClusterSetup setup = new ClusterSetup(client, root.resolve("es-config"));
             setup.apply(model);
@@ -301,9 +301,5 @@ public final class Quickstart implements Callable<Integer> {
     private static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
-    }
-
-    static String readUtf8(Path p) throws IOException {
-        return Files.readString(p, StandardCharsets.UTF_8);
     }
 }
