@@ -159,7 +159,7 @@ public final class Quickstart implements Callable<Integer> {
                 }
             }
             if (keepRunning) {
-                printDevToolsHelp(node, index);
+                printDevToolsHelp(node, index, templates);
                 forever.await();
             }
         } finally {
@@ -284,13 +284,14 @@ public final class Quickstart implements Callable<Integer> {
             e.getValue().path("recall@100").asDouble(), e.getValue().path("p50_ms").asDouble(), e.getValue().path("p95_ms").asDouble()));
     }
 
-    private void printDevToolsHelp(ElasticsearchNode node, String index) {
-        System.out.println("\nThe node keeps running at " + node.url() + " (Ctrl-C stops it). Try, e.g. with curl -H 'content-type: application/json':");
-        System.out.println("\nGET " + index + "/_search\n{ \"query\": { \"multi_match\": { \"query\": \"vitamin D and bone fractures\", \"fields\": [\"title\", \"text\"] } } }");
-        System.out.println("\nGET " + index + "/_search\n{ \"query\": { \"dense\": { \"field\": \"text_vector\", \"query\": \"vitamin D and bone fractures\", \"k\": 10 } } }");
-        System.out.println("\nGET " + index + "/_search\n{ \"retriever\": { \"hybrid\": { \"retrievers\": [\n"
-            + "  { \"standard\": { \"query\": { \"multi_match\": { \"query\": \"vitamin D and bone fractures\", \"fields\": [\"title\", \"text\"] } } } },\n"
-            + "  { \"standard\": { \"query\": { \"dense\": { \"field\": \"text_vector\", \"query\": \"vitamin D and bone fractures\" } } } } ] } } }");
+    /** Prints the three measured requests (es-config/searches, with the weights in use) ready for Dev Tools. */
+    private void printDevToolsHelp(ElasticsearchNode node, String index, SearchTemplates templates) {
+        System.out.println("\nThe node keeps running at " + node.url() + " (Ctrl-C stops it). The requests measured above, "
+            + "for Kibana Dev Tools (or curl -H 'content-type: application/json'):");
+        String question = "vitamin D and bone fractures";
+        for (String mode : List.of(SearchTemplates.BM25, SearchTemplates.DENSE, SearchTemplates.HYBRID)) {
+            System.out.println("\n# " + mode + "\nGET " + index + "/_search\n" + templates.body(mode, question, model));
+        }
     }
 
     private Path defaultWorkDir() {
