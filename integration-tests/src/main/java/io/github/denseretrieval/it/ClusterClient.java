@@ -82,6 +82,11 @@ public final class ClusterClient implements Closeable {
         return JSON;
     }
 
+    /** {@code value} as a JSON string literal, quotes and escapes included. */
+    public static String jsonString(String value) {
+        return JSON.getNodeFactory().textNode(value).toString();
+    }
+
     @Override
     public void close() throws IOException {
         transport.close();

@@ -29,14 +29,17 @@ public final class ClusterSetup {
     /** Puts the pipeline (for {@code modelId}) and the index template. */
     public void apply(String modelId) throws IOException {
         pipeline = modelId.equals(DEFAULT_MODEL) ? "dense-passages" : "dense-passages-" + modelId;
-        String pipelineJson = Files.readString(esConfig.resolve("pipeline.json"), StandardCharsets.UTF_8)
-            .replace("\"model_id\": \"" + DEFAULT_MODEL + "\"", "\"model_id\": " + ClusterClient.json().createObjectNode().textNode(modelId));
+        String pipelineJson = withModel(Files.readString(esConfig.resolve("pipeline.json"), StandardCharsets.UTF_8), modelId);
         client.sendOk("PUT", "/_ingest/pipeline/" + pipeline, pipelineJson);
         client.sendOk("PUT", "/_index_template/dense-passages", Files.readString(esConfig.resolve("index-template.json"), StandardCharsets.UTF_8));
     }
 
-    public String pipeline() {
-        return pipeline;
+    /**
+     * {@code esConfigJson} with its {@code "model_id": "bge-small-en-v1.5"} pointed at {@code modelId}:
+     * es-config names the bundled model, and the quickstart may serve another.
+     */
+    static String withModel(String esConfigJson, String modelId) {
+        return esConfigJson.replace("\"model_id\": \"" + DEFAULT_MODEL + "\"", "\"model_id\": " + ClusterClient.jsonString(modelId));
     }
 
     /**

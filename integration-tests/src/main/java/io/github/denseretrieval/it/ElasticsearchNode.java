@@ -87,14 +87,6 @@ public final class ElasticsearchNode implements Closeable {
         return "http://127.0.0.1:" + httpPort;
     }
 
-    public int httpPort() {
-        return httpPort;
-    }
-
-    public Path home() {
-        return home;
-    }
-
     /** The node's config directory (for model folders under {@code dense-retrieval/models}). */
     public Path configDir() {
         return home.resolve("config");

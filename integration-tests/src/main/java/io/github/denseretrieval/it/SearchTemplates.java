@@ -41,14 +41,9 @@ public final class SearchTemplates {
         if (template == null) {
             throw new IllegalArgumentException("unknown search mode [" + mode + "]; valid modes are " + templates.keySet());
         }
-        // JSON-escape the question: it is placed inside a JSON string literal.
-        String escaped = ClusterClient.json().createObjectNode().textNode(question).toString();
-        String body = template.replace("\"{{query}}\"", escaped);
-        if (modelId != null) {
-            body = body.replace("\"model_id\": \"bge-small-en-v1.5\"", "\"model_id\": " + ClusterClient.json().createObjectNode()
-                .textNode(modelId));
-        }
-        return body;
+        // The question goes inside a JSON string literal, escaped.
+        String body = template.replace("\"{{query}}\"", ClusterClient.jsonString(question));
+        return modelId == null ? body : ClusterSetup.withModel(body, modelId);
     }
 
     /** Replaces the hybrid template's fusion and weights (BM25 first, dense second) with a tuned choice. */

@@ -48,7 +48,7 @@ class ModelRegistryIT {
         // The default model still works, and the new one gives exactly the in-process vectors.
         String text = "Vaccines train the immune system to recognise pathogens.";
         JsonNode encoded = RealNode.client().sendOk("POST", "/_dense/models/minilm/_encode",
-            "{\"texts\":[" + ClusterClient.json().createObjectNode().textNode(text) + "],\"role\":\"passage\"}");
+            "{\"texts\":[" + ClusterClient.jsonString(text) + "],\"role\":\"passage\"}");
         try (TextEncoder local = TextEncoder.open(RealNode.MODELS.resolve("all-minilm-l6-v2"))) {
             float[] expected = local.encodePassages(List.of(text))[0];
             JsonNode actual = encoded.path("vectors").get(0);

@@ -113,22 +113,6 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
         return TYPE;
     }
 
-    String modelId() {
-        return modelId;
-    }
-
-    List<String> fields() {
-        return fields;
-    }
-
-    String targetField() {
-        return targetField;
-    }
-
-    boolean ignoreMissing() {
-        return ignoreMissing;
-    }
-
     /** Reads the processor's options; an unknown model fails pipeline creation with a 400 naming it. */
     public static final class Factory implements Processor.Factory {
 

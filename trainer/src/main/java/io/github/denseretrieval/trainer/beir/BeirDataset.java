@@ -4,11 +4,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.github.denseretrieval.trainer.metrics.NumberedLines;
 import io.github.denseretrieval.trainer.metrics.Qrels;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,27 +127,19 @@ public final class BeirDataset {
     }
 
     private static void forEachJsonLine(Path file, LineHandler handler) throws IOException {
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = in.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String where = file + " line " + number;
-                JsonElement json;
-                try {
-                    json = JsonParser.parseString(line);
-                } catch (JsonParseException e) {
-                    throw new IllegalArgumentException(where + " is not valid JSON: " + e.getMessage());
-                }
-                if (!json.isJsonObject()) {
-                    throw new IllegalArgumentException(where + " is not a JSON object");
-                }
-                handler.accept(json.getAsJsonObject(), where);
+        NumberedLines.forEach(file, (line, number) -> {
+            String where = file + " line " + number;
+            JsonElement json;
+            try {
+                json = JsonParser.parseString(line);
+            } catch (JsonParseException e) {
+                throw new IllegalArgumentException(where + " is not valid JSON: " + e.getMessage());
             }
-        }
+            if (!json.isJsonObject()) {
+                throw new IllegalArgumentException(where + " is not a JSON object");
+            }
+            handler.accept(json.getAsJsonObject(), where);
+        });
     }
 
     private static String requiredString(JsonObject o, String field, String where) {

@@ -1,8 +1,6 @@
 package io.github.denseretrieval.trainer.metrics;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -32,28 +30,23 @@ public final class Qrels {
             throw new IllegalArgumentException("qrels file not found: " + tsv);
         }
         Map<String, Map<String, Integer>> judgements = new LinkedHashMap<>();
-        try (BufferedReader in = Files.newBufferedReader(tsv, StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = in.readLine()) != null) {
-                number++;
-                if (line.isBlank() || (number == 1 && line.startsWith("query-id"))) {
-                    continue;
-                }
-                String[] cols = line.split("\t");
-                if (cols.length != 3) {
-                    throw new IllegalArgumentException(tsv + " line " + number + ": expected 3 tab-separated columns "
-                        + "(query-id, corpus-id, score), got " + cols.length);
-                }
-                int grade;
-                try {
-                    grade = Integer.parseInt(cols[2].trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(tsv + " line " + number + ": score [" + cols[2] + "] is not an integer");
-                }
-                judgements.computeIfAbsent(cols[0].trim(), k -> new LinkedHashMap<>()).put(cols[1].trim(), grade);
+        NumberedLines.forEach(tsv, (line, number) -> {
+            if (number == 1 && line.startsWith("query-id")) {
+                return;
             }
-        }
+            String[] cols = line.split("\t");
+            if (cols.length != 3) {
+                throw new IllegalArgumentException(tsv + " line " + number + ": expected 3 tab-separated columns "
+                    + "(query-id, corpus-id, score), got " + cols.length);
+            }
+            int grade;
+            try {
+                grade = Integer.parseInt(cols[2].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(tsv + " line " + number + ": score [" + cols[2] + "] is not an integer");
+            }
+            judgements.computeIfAbsent(cols[0].trim(), k -> new LinkedHashMap<>()).put(cols[1].trim(), grade);
+        });
         return new Qrels(judgements);
     }
 

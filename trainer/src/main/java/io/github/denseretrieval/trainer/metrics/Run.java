@@ -1,12 +1,10 @@
 package io.github.denseretrieval.trainer.metrics;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,7 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A retrieval run: for each question, the retrieved documents with scores. Reads and writes the
+ * A retrieval run: for each question, the retrieved documents with scores. Writes the
  * TREC run format ({@code qid Q0 docid rank score tag}) that {@code trec_eval} takes. Not
  * thread-safe while being filled.
  */
@@ -50,28 +48,5 @@ public final class Run {
                 }
             }
         }
-    }
-
-    /** Reads a TREC run file. */
-    public static Run readTrec(Path file) throws IOException {
-        Map<String, List<ScoredDoc>> byQuery = new LinkedHashMap<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int number = 0;
-            while ((line = in.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] cols = line.trim().split("\\s+");
-                if (cols.length < 5) {
-                    throw new IllegalArgumentException(file + " line " + number + ": expected 'qid Q0 docid rank score [tag]'");
-                }
-                byQuery.computeIfAbsent(cols[0], k -> new ArrayList<>()).add(new ScoredDoc(cols[2], Double.parseDouble(cols[4])));
-            }
-        }
-        Run run = new Run();
-        byQuery.forEach(run::put);
-        return run;
     }
 }
