@@ -190,27 +190,9 @@ public final class TextEncoder implements Closeable {
             for (int r = 0; r < rows.length; r++) {
                 rows[r] = order[start + r];
             }
-            batches.add(pad(encodings, rows));
+            batches.add(TokenBatch.pad(encodings, rows));
             positions.add(rows);
         }
-    }
-
-    private static TokenBatch pad(Encoding[] encodings, int[] rows) {
-        int cols = 0;
-        for (int row : rows) {
-            cols = Math.max(cols, encodings[row].getIds().length);
-        }
-        long[] ids = new long[rows.length * cols];
-        long[] mask = new long[rows.length * cols];
-        long[] types = new long[rows.length * cols];
-        for (int r = 0; r < rows.length; r++) {
-            Encoding e = encodings[rows[r]];
-            long[] eIds = e.getIds();
-            System.arraycopy(eIds, 0, ids, r * cols, eIds.length);
-            System.arraycopy(e.getAttentionMask(), 0, mask, r * cols, eIds.length);
-            System.arraycopy(e.getTypeIds(), 0, types, r * cols, eIds.length);
-        }
-        return new TokenBatch(ids, mask, types, rows.length, cols);
     }
 
     /** Scales {@code v} to unit L2 length (a zero vector stays zero). */

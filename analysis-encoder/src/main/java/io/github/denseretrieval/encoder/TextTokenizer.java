@@ -2,6 +2,7 @@ package io.github.denseretrieval.encoder;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.util.PairList;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -58,6 +59,21 @@ public final class TextTokenizer implements Closeable {
             bounded[i] = bound(texts.get(i));
         }
         return tokenizer.batchEncode(bounded);
+    }
+
+    /**
+     * Tokenizes text pairs as one sequence each ({@code [CLS] a [SEP] b [SEP]}, token types 0 then
+     * 1), truncating the longer side first; a cross-encoder reads questions and passages this way.
+     */
+    public Encoding[] encodePairs(List<String> first, List<String> second) {
+        if (first.size() != second.size()) {
+            throw new IllegalArgumentException(first.size() + " first texts but " + second.size() + " second texts");
+        }
+        PairList<String, String> pairs = new PairList<>(first.size());
+        for (int i = 0; i < first.size(); i++) {
+            pairs.add(bound(first.get(i)), bound(second.get(i)));
+        }
+        return tokenizer.batchEncode(pairs);
     }
 
     private String bound(String text) {

@@ -1,5 +1,7 @@
 package io.github.denseretrieval.encoder;
 
+import ai.djl.huggingface.tokenizers.Encoding;
+
 /**
  * One batch of tokenized texts, padded to its longest text (dynamic padding), as the engines take
  * it: {@code [rows, cols]} int64 matrices in row-major order. Immutable by convention: the arrays
@@ -12,6 +14,25 @@ public record TokenBatch(long[] inputIds, long[] attentionMask, long[] tokenType
         if (inputIds.length != n || attentionMask.length != n || tokenTypeIds.length != n) {
             throw new IllegalArgumentException("token arrays must hold rows x cols = " + n + " ids");
         }
+    }
+
+    /** Pads the encodings at {@code rows} (in that order) to the longest of them. */
+    public static TokenBatch pad(Encoding[] encodings, int[] rows) {
+        int cols = 0;
+        for (int row : rows) {
+            cols = Math.max(cols, encodings[row].getIds().length);
+        }
+        long[] ids = new long[rows.length * cols];
+        long[] mask = new long[rows.length * cols];
+        long[] types = new long[rows.length * cols];
+        for (int r = 0; r < rows.length; r++) {
+            Encoding e = encodings[rows[r]];
+            long[] eIds = e.getIds();
+            System.arraycopy(eIds, 0, ids, r * cols, eIds.length);
+            System.arraycopy(e.getAttentionMask(), 0, mask, r * cols, eIds.length);
+            System.arraycopy(e.getTypeIds(), 0, types, r * cols, eIds.length);
+        }
+        return new TokenBatch(ids, mask, types, rows.length, cols);
     }
 
     /** Shape {@code [rows, cols]} as the engines' tensor APIs want it. */

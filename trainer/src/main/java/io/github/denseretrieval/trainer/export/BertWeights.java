@@ -4,10 +4,12 @@ import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
 import io.github.denseretrieval.trainer.export.OnnxModelFile.Node;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -111,6 +113,32 @@ public final class BertWeights {
 
     private static IllegalArgumentException missing(String what) {
         return new IllegalArgumentException("ONNX graph is not a BERT export this converter understands: cannot find " + what);
+    }
+
+    /**
+     * The same encoder with each tensor whose name is in {@code trained} replaced by that tensor
+     * (the trainer's weights); fails if a replacement changes a shape.
+     */
+    public BertWeights replacing(Map<String, FloatTensor> trained) {
+        UnaryOperator<FloatTensor> swap = t -> {
+            FloatTensor n = trained.get(t.name());
+            if (n == null) {
+                return t;
+            }
+            if (!Arrays.equals(n.dims(), t.dims())) {
+                throw new IllegalArgumentException("trained tensor [" + t.name() + "] has shape " + Arrays.toString(n.dims())
+                    + " but the graph's is " + Arrays.toString(t.dims()));
+            }
+            return n;
+        };
+        List<Layer> swapped = layers.stream().map(l -> new Layer(
+            swap.apply(l.queryW()), swap.apply(l.queryB()), swap.apply(l.keyW()), swap.apply(l.keyB()),
+            swap.apply(l.valueW()), swap.apply(l.valueB()), swap.apply(l.attentionOutW()), swap.apply(l.attentionOutB()),
+            swap.apply(l.attentionNormG()), swap.apply(l.attentionNormB()),
+            swap.apply(l.intermediateW()), swap.apply(l.intermediateB()), swap.apply(l.outputW()), swap.apply(l.outputB()),
+            swap.apply(l.outputNormG()), swap.apply(l.outputNormB()))).toList();
+        return new BertWeights(config, swap.apply(wordEmbeddings), swap.apply(positionEmbeddings), swap.apply(tokenTypeEmbeddings),
+            swap.apply(embeddingNormG), swap.apply(embeddingNormB), swapped);
     }
 
     public Config config() {

@@ -1,0 +1,87 @@
+package io.github.denseretrieval.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.github.denseretrieval.trainer.export.BertWeights;
+import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A BERT encoder built from DJL blocks: embeddings and {@code N} transformer layers, warm-started
+ * from an ONNX export's weights. Inputs {@code input_ids, attention_mask, token_type_ids}
+ * (int64 {@code [batch, tokens]}); output the last hidden state {@code [batch, tokens, hidden]},
+ * the same tensor the ONNX graph returns.
+ */
+public final class BertTower extends PretrainedBlock {
+
+    private final BertWeights pretrained;
+    private final BertEmbeddingBlock embeddings;
+    private final List<TransformerLayerBlock> layers = new ArrayList<>();
+
+    public BertTower(NDManager manager, BertWeights weights) {
+        this.pretrained = weights;
+        this.embeddings = addChildBlock("embeddings", new BertEmbeddingBlock(manager, weights));
+        for (int i = 0; i < weights.layers().size(); i++) {
+            layers.add(addChildBlock("layer_" + i, new TransformerLayerBlock(manager, weights.config(), weights.layers().get(i))));
+        }
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray ids = inputs.get(0);
+        NDArray mask = inputs.get(1);
+        NDArray types = inputs.get(2);
+        // [batch, 1, 1, tokens]: 0 for real tokens, the graph's large negative for padding.
+        NDArray additiveMask = mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(pretrained.config().maskValue())
+            .reshape(mask.getShape().get(0), 1, 1, mask.getShape().get(1));
+        NDArray x = embeddings.forward(store, new NDList(ids, types), training).singletonOrThrow();
+        for (TransformerLayerBlock layer : layers) {
+            x = layer.forward(store, new NDList(x, additiveMask), training).singletonOrThrow();
+        }
+        return new NDList(x);
+    }
+
+    /**
+     * Freezes the embeddings and the lowest {@code count} layers: no gradients are kept or
+     * computed below the first trainable layer, the cheapest way to train on a CPU.
+     */
+    public void freezeBottom(int count) {
+        if (count < 0 || count > layers.size()) {
+            throw new IllegalArgumentException("freeze-layers must be between 0 and " + layers.size() + ", got " + count);
+        }
+        embeddings.freeze();
+        for (int i = 0; i < count; i++) {
+            layers.get(i).freeze();
+        }
+    }
+
+    public int layerCount() {
+        return layers.size();
+    }
+
+    public int hiddenSize() {
+        return pretrained.config().hidden();
+    }
+
+    /** The pretrained encoder with every tensor replaced by its trained value. */
+    public BertWeights trainedWeights() {
+        Map<String, FloatTensor> trained = new LinkedHashMap<>();
+        collectTrained(trained);
+        return pretrained.replacing(trained);
+    }
+
+    /** Trained tensors by their ONNX initializer names. */
+    public Map<String, FloatTensor> trainedTensors() {
+        Map<String, FloatTensor> trained = new LinkedHashMap<>();
+        collectTrained(trained);
+        return trained;
+    }
+}

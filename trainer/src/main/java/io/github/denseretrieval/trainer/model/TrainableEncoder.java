@@ -1,0 +1,173 @@
+package io.github.denseretrieval.trainer.model;
+
+import ai.djl.Device;
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.github.denseretrieval.encoder.EngineType;
+import io.github.denseretrieval.encoder.InvalidModelException;
+import io.github.denseretrieval.encoder.ModelManifest;
+import io.github.denseretrieval.encoder.Pooling;
+import io.github.denseretrieval.encoder.TextEncoder;
+import io.github.denseretrieval.encoder.TextRole;
+import io.github.denseretrieval.encoder.TextTokenizer;
+import io.github.denseretrieval.encoder.TokenBatch;
+import io.github.denseretrieval.trainer.export.BertWeights;
+import io.github.denseretrieval.trainer.export.OnnxModelFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * A model folder's encoder opened for training: the ONNX weights as a {@link BertTower} on the
+ * PyTorch engine, the folder's tokenizer, prefixes, pooling and normalisation, so that a vector
+ * computed here is the vector the plugin computes from the exported folder. Questions and
+ * passages share the tower (PAIR's passage-centric loss compares passages with passages, which
+ * only means something in one space). Not thread-safe: training is one thread driving the engine.
+ */
+public final class TrainableEncoder implements AutoCloseable {
+
+    private final Path folder;
+    private final ModelManifest manifest;
+    private final NDManager manager;
+    private final BertTower tower;
+    private final ParameterStore store;
+    private final TextTokenizer queryTokenizer;
+    private final TextTokenizer passageTokenizer;
+
+    private TrainableEncoder(Path folder, ModelManifest manifest, NDManager manager, BertTower tower,
+                             TextTokenizer queryTokenizer, TextTokenizer passageTokenizer) {
+        this.folder = folder;
+        this.manifest = manifest;
+        this.manager = manager;
+        this.tower = tower;
+        this.store = new ParameterStore(manager, false);
+        this.queryTokenizer = queryTokenizer;
+        this.passageTokenizer = passageTokenizer;
+    }
+
+    /**
+     * Opens {@code folder} (an ONNX model folder) on {@code device}, truncating questions to
+     * {@code queryMaxLength} and passages to {@code passageMaxLength} tokens (each capped at the
+     * model's {@code max_seq_length}).
+     */
+    public static TrainableEncoder open(Path folder, Device device, int queryMaxLength, int passageMaxLength) throws IOException {
+        ModelManifest manifest = ModelManifest.read(folder);
+        if (manifest.engine() != EngineType.ONNX) {
+            throw new InvalidModelException("model folder [" + folder + "]: training warm-starts from ONNX weights, but this folder's engine is ["
+                + manifest.engine().jsonName() + "]; train from the ONNX folder it was converted from");
+        }
+        BertWeights weights = BertWeights.from(OnnxModelFile.read(folder.resolve(manifest.weights())));
+        NDManager manager = TorchRuntime.engine().newBaseManager(device);
+        BertTower tower = new BertTower(manager, weights);
+        tower.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+        Path tokenizerFile = folder.resolve(TextEncoder.TOKENIZER_FILE);
+        int cap = manifest.maxSeqLength();
+        return new TrainableEncoder(folder, manifest, manager, tower,
+            TextTokenizer.open(tokenizerFile, Math.min(cap, queryMaxLength)), TextTokenizer.open(tokenizerFile, Math.min(cap, passageMaxLength)));
+    }
+
+    /**
+     * Vectors {@code [texts, hidden]} for {@code texts}, on {@code scope} (closed by the caller).
+     * With {@code training} the engine records the graph when a gradient collector is open.
+     */
+    public NDArray embed(NDManager scope, List<String> texts, TextRole role, boolean training) {
+        TokenBatch batch = tokenize(texts, role, IntStream.range(0, texts.size()).toArray());
+        return embed(scope, batch, training);
+    }
+
+    NDArray embed(NDManager scope, TokenBatch batch, boolean training) {
+        NDArray ids = scope.create(batch.inputIds(), new Shape(batch.shape()));
+        NDArray mask = scope.create(batch.attentionMask(), new Shape(batch.shape()));
+        NDArray types = scope.create(batch.tokenTypeIds(), new Shape(batch.shape()));
+        NDArray hidden = tower.forward(store, new NDList(ids, mask, types), training).singletonOrThrow();
+        NDArray pooled = pool(hidden, mask, manifest.pooling());
+        return manifest.normalize() ? pooled.div(pooled.norm(new int[] {1}, true)) : pooled;
+    }
+
+    static NDArray pool(NDArray hidden, NDArray mask, Pooling pooling) {
+        if (pooling == Pooling.CLS) {
+            return hidden.get(new NDIndex(":, 0, :"));
+        }
+        NDArray weights = mask.toType(DataType.FLOAT32, false).expandDims(-1);
+        return hidden.mul(weights).sum(new int[] {1}).div(weights.sum(new int[] {1}));
+    }
+
+    /**
+     * Encodes without gradients (mining, evaluation, the first pass of the gradient cache), in
+     * length-sorted batches of {@code batchSize}; rows come back in input order.
+     */
+    public float[][] encode(List<String> texts, TextRole role, int batchSize) {
+        Encoding[] encodings = tokenizer(role).encode(prefixed(texts, role));
+        Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> encodings[i].getIds().length).reversed());
+        float[][] out = new float[texts.size()][];
+        for (int start = 0; start < order.length; start += batchSize) {
+            int[] rows = new int[Math.min(batchSize, order.length - start)];
+            for (int r = 0; r < rows.length; r++) {
+                rows[r] = order[start + r];
+            }
+            try (NDManager scope = manager.newSubManager()) {
+                float[] flat = embed(scope, TokenBatch.pad(encodings, rows), false).toFloatArray();
+                int dim = flat.length / rows.length;
+                for (int r = 0; r < rows.length; r++) {
+                    out[rows[r]] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
+                }
+            }
+        }
+        return out;
+    }
+
+    TokenBatch tokenize(List<String> texts, TextRole role, int[] rows) {
+        return TokenBatch.pad(tokenizer(role).encode(prefixed(texts, role)), rows);
+    }
+
+    private List<String> prefixed(List<String> texts, TextRole role) {
+        String prefix = role.prefix(manifest);
+        return texts.stream().map(t -> prefix + t).toList();
+    }
+
+    private TextTokenizer tokenizer(TextRole role) {
+        return role == TextRole.QUERY ? queryTokenizer : passageTokenizer;
+    }
+
+    public BertTower tower() {
+        return tower;
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    /** The manager that owns the parameters; scopes for a step are its sub-managers. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    public ParameterStore parameterStore() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        try {
+            queryTokenizer.close();
+            passageTokenizer.close();
+        } finally {
+            manager.close();
+        }
+    }
+}
