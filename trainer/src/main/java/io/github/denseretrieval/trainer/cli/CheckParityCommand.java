@@ -2,6 +2,7 @@ package io.github.denseretrieval.trainer.cli;
 
 import com.google.gson.JsonObject;
 import io.github.denseretrieval.encoder.TextEncoder;
+import io.github.denseretrieval.trainer.eval.ProgressEncoder;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.beir.Passage;
 import picocli.CommandLine.Command;

@@ -4,8 +4,7 @@ import com.google.gson.JsonObject;
 import io.github.denseretrieval.encoder.TextEncoder;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
-import io.github.denseretrieval.trainer.metrics.Evaluator;
+import io.github.denseretrieval.trainer.eval.DenseEvaluation;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Run;
 import picocli.CommandLine.Command;
@@ -13,10 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -57,18 +53,10 @@ final class EvaluateCommand implements Callable<Integer> {
         try (TextEncoder encoder = TextEncoder.open(model, modelOptions.toEncoderOptions())) {
             System.out.printf(Locale.ROOT, "model %s (%s), %d passages, %d questions%s%n", encoder.manifest().name(),
                 encoder.engineDescription(), set.passages().size(), set.queries().size(), set.reduced() ? " (reduced set)" : "");
-            long start = System.nanoTime();
-            float[][] passageVectors = new ProgressEncoder(encoder).encodePassages(set.passageTexts());
-            double encodeSeconds = (System.nanoTime() - start) / 1e9;
-            List<String> qids = List.copyOf(set.queries().keySet());
-            float[][] queryVectors = encoder.encodeQueries(qids.stream().map(set.queries()::get).toList());
-            Map<String, float[]> byId = new LinkedHashMap<>();
-            for (int i = 0; i < qids.size(); i++) {
-                byId.put(qids.get(i), queryVectors[i]);
-            }
-            Run run = new ExactDenseSearch(set.passageIds(), passageVectors).searchAll(byId, 100);
-            MetricSummary m = Evaluator.evaluate(set.qrels(), run);
-            double perSecond = set.passages().size() / encodeSeconds;
+            DenseEvaluation evaluation = DenseEvaluation.run(encoder, set);
+            MetricSummary m = evaluation.metrics();
+            Run run = evaluation.run();
+            double perSecond = evaluation.passagesPerSecond();
             System.out.printf(Locale.ROOT, "%-22s %-9s %8s %8s %10s %12s%n", "model", "split", "nDCG@10", "MRR@10", "Recall@100", "passages/s");
             System.out.printf(Locale.ROOT, "%-22s %-9s %8.4f %8.4f %10.4f %12.1f%n", encoder.manifest().name(), split,
                 m.ndcgAt10(), m.mrrAt10(), m.recallAt100(), perSecond);

@@ -174,6 +174,11 @@ public final class OnnxModelFile {
         return name.equals("value") && tensor != null ? readTensor(tensor, outputName) : null;
     }
 
+    /** A serialized TensorProto as a float tensor called {@code name}; null if it is not float. */
+    static FloatTensor readTensorBytes(byte[] tensorBytes, String name) throws IOException {
+        return readTensor(tensorBytes, name);
+    }
+
     /** Returns null for non-float tensors: integer shape constants are not weights. */
     private static FloatTensor readTensor(byte[] tensorBytes, String nameOverride) throws IOException {
         CodedInputStream tensor = newStream(tensorBytes, 0, tensorBytes.length);

@@ -1,0 +1,174 @@
+package io.github.denseretrieval.trainer.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.github.denseretrieval.encoder.DeviceChoice;
+import io.github.denseretrieval.trainer.model.TorchRuntime;
+import io.github.denseretrieval.trainer.recipe.PipelineConfig;
+import io.github.denseretrieval.trainer.recipe.Recipe;
+import io.github.denseretrieval.trainer.recipe.StageResult;
+import io.github.denseretrieval.trainer.recipe.TrainingPipeline;
+import io.github.denseretrieval.trainer.train.TrainingSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code trainer train}: runs a recipe (dpr, rocketqa, pair) on a BEIR folder, or on DPR JSON /
+ * MS MARCO triples, and leaves model folders, logs, plots and a results file in {@code --out}.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a dual encoder with the DPR, RocketQA or PAIR recipe and export it as model folders the plugin serves.")
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--recipe", defaultValue = "dpr", description = "dpr, rocketqa or pair (default: ${DEFAULT-VALUE}).")
+    String recipe;
+
+    @Option(names = "--data", required = true, description = "BEIR folder: the corpus (and, without --train-file, the labelled questions).")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "train", description = "qrels split to learn from (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--train-file", description = "Labelled examples from a DPR JSON (.json) or MS MARCO triples (.tsv) file instead of --split.")
+    Path trainFile;
+
+    @Option(names = "--eval-split", description = "Evaluate every trained stage on this qrels split of --data (e.g. test). Never used for choices.")
+    String evalSplit;
+
+    @Option(names = "--model", required = true, description = "ONNX model folder to start from (e.g. the bundled bge-small-en-v1.5).")
+    Path model;
+
+    @Option(names = "--cross-encoder-model", description = "ONNX model folder the cross-encoder starts from (default: --model).")
+    Path crossEncoderModel;
+
+    @Option(names = "--out", required = true, description = "Run folder: stage model folders, steps.csv, dev.csv, PNG plots, results.json.")
+    Path out;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--batch-size", defaultValue = "32", description = "DPR stage: questions per update (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--cross-batch", defaultValue = "128", description = "RocketQA/PAIR stages: questions per update through the gradient cache (default: ${DEFAULT-VALUE}).")
+    int crossBatch;
+
+    @Option(names = "--chunk-size", defaultValue = "32", description = "Texts per forward/backward pass of the gradient cache (default: ${DEFAULT-VALUE}).")
+    int chunkSize;
+
+    @Option(names = "--negatives", defaultValue = "1", description = "Hard negatives per question (default: ${DEFAULT-VALUE}, as DPR).")
+    int negatives;
+
+    @Option(names = "--epochs", defaultValue = "2", description = "Epochs per dual-encoder stage (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop each stage after N updates (0 = no limit).")
+    int maxSteps;
+
+    @Option(names = "--lr", defaultValue = "2e-5", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--warmup", defaultValue = "0.1", description = "Fraction of updates spent warming up (default: ${DEFAULT-VALUE}).")
+    float warmup;
+
+    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
+
+    @Option(names = "--temperature", defaultValue = "0.02", description = "Similarity temperature (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--alpha", defaultValue = "0.1", description = "PAIR passage-centric weight in pre-training (default: ${DEFAULT-VALUE}).")
+    float alpha;
+
+    @Option(names = "--freeze-layers", defaultValue = "0", description = "Freeze embeddings and the lowest N layers (default: ${DEFAULT-VALUE}).")
+    int freezeLayers;
+
+    @Option(names = "--query-max-length", defaultValue = "64", description = "Question tokens in training (default: ${DEFAULT-VALUE}).")
+    int queryMaxLength;
+
+    @Option(names = "--passage-max-length", defaultValue = "256", description = "Passage tokens in training (default: ${DEFAULT-VALUE}); serving uses the model's max_seq_length.")
+    int passageMaxLength;
+
+    @Option(names = "--dev-questions", defaultValue = "40", description = "Training questions held out for the per-epoch dev check (default: ${DEFAULT-VALUE}).")
+    int devQuestions;
+
+    @Option(names = "--max-train-examples", defaultValue = "0", description = "Use only the first N labelled examples (0 = all).")
+    int maxTrainExamples;
+
+    @Option(names = "--mine-depth", defaultValue = "10", description = "Dense candidates per question the cross-encoder scores (default: ${DEFAULT-VALUE}).")
+    int mineDepth;
+
+    @Option(names = "--denoise-threshold", defaultValue = "0.9", description = "Drop candidate negatives scored above it (default: ${DEFAULT-VALUE}).")
+    float denoiseThreshold;
+
+    @Option(names = "--augment", defaultValue = "400", description = "Pseudo questions (passage titles) to label; 0 disables (default: ${DEFAULT-VALUE}).")
+    int augment;
+
+    @Option(names = "--positive-threshold", defaultValue = "0.9", description = "Pseudo-label positive above it (default: ${DEFAULT-VALUE}).")
+    float positiveThreshold;
+
+    @Option(names = "--negative-threshold", defaultValue = "0.1", description = "Pseudo-label negative below it (default: ${DEFAULT-VALUE}).")
+    float negativeThreshold;
+
+    @Option(names = "--ce-epochs", defaultValue = "1", description = "Cross-encoder epochs (default: ${DEFAULT-VALUE}).")
+    int ceEpochs;
+
+    @Option(names = "--ce-batch-size", defaultValue = "8", description = "Cross-encoder questions per update (default: ${DEFAULT-VALUE}).")
+    int ceBatchSize;
+
+    @Option(names = "--ce-negatives", defaultValue = "3", description = "Cross-encoder negatives per question (default: ${DEFAULT-VALUE}).")
+    int ceNegatives;
+
+    @Option(names = "--ce-lr", defaultValue = "3e-5", description = "Cross-encoder learning rate (default: ${DEFAULT-VALUE}).")
+    float ceLearningRate;
+
+    @Option(names = "--ce-max-length", defaultValue = "256", description = "Cross-encoder pair tokens (default: ${DEFAULT-VALUE}).")
+    int ceMaxLength;
+
+    @Option(names = "--ce-freeze-layers", defaultValue = "0", description = "Cross-encoder frozen layers (default: ${DEFAULT-VALUE}).")
+    int ceFreezeLayers;
+
+    @Option(names = "--no-tensorflow", description = "Do not write the TensorFlow SavedModel folder.")
+    boolean noTensorflow;
+
+    @Option(names = "--resume", description = "Continue an interrupted run in --out: finished stages are reused, the current one restarts after its last epoch.")
+    boolean resume;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for shuffling, dev hold-out and heads (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
+            temperature, 0f, seed);
+        TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
+            weightDecay, 1f, 0f, seed);
+        PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
+            crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.device(DeviceChoice.fromName(device)),
+            queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
+            mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume);
+        long start = System.nanoTime();
+        List<StageResult> results;
+        try (TrainingPipeline pipeline = TrainingPipeline.open(config)) {
+            results = pipeline.run();
+        }
+        JsonObject summary = new JsonObject();
+        summary.addProperty("recipe", recipe);
+        summary.addProperty("wall_seconds", Math.round((System.nanoTime() - start) / 1e9));
+        JsonArray stages = new JsonArray();
+        results.forEach(r -> stages.add(r.toJson()));
+        summary.add("stages", stages);
+        Json.write(out.resolve("results.json"), summary);
+        System.out.printf(Locale.ROOT, "%-16s %8s %8s %10s %8s%n", "stage", "updates", "nDCG@10", "Recall@100", "train_s");
+        for (StageResult r : results) {
+            System.out.printf(Locale.ROOT, "%-16s %8d %8.4f %10.4f %8.0f%n", r.stage(), r.updates(), r.ndcgAt10(), r.recallAt100(), r.trainSeconds());
+        }
+        System.out.println("model folder: " + results.get(results.size() - 1).model());
+        return 0;
+    }
+}

@@ -1,0 +1,36 @@
+package io.github.denseretrieval.trainer.eval;
+
+import io.github.denseretrieval.encoder.TextEncoder;
+import io.github.denseretrieval.trainer.metrics.Evaluator;
+import io.github.denseretrieval.trainer.metrics.MetricSummary;
+import io.github.denseretrieval.trainer.metrics.Run;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model folder evaluated in-process the way the plugin serves it (same encoder library and
+ * engine), ranked by exact dot product. Keeps the passage vectors: a training recipe mines its
+ * next negatives from the same corpus encoding instead of encoding it twice.
+ */
+public record DenseEvaluation(MetricSummary metrics, Run run, List<String> passageIds, float[][] passageVectors, double passagesPerSecond) {
+
+    public static DenseEvaluation run(TextEncoder encoder, EvaluationSet set) {
+        long start = System.nanoTime();
+        float[][] passageVectors = new ProgressEncoder(encoder).encodePassages(set.passageTexts());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<String> qids = List.copyOf(set.queries().keySet());
+        float[][] queryVectors = encoder.encodeQueries(qids.stream().map(set.queries()::get).toList());
+        Map<String, float[]> byId = new LinkedHashMap<>();
+        for (int i = 0; i < qids.size(); i++) {
+            byId.put(qids.get(i), queryVectors[i]);
+        }
+        Run run = new ExactDenseSearch(set.passageIds(), passageVectors).searchAll(byId, 100);
+        return new DenseEvaluation(Evaluator.evaluate(set.qrels(), run), run, set.passageIds(), passageVectors, set.passages().size() / seconds);
+    }
+
+    public ExactDenseSearch index() {
+        return new ExactDenseSearch(passageIds, passageVectors);
+    }
+}

@@ -1,0 +1,44 @@
+package io.github.denseretrieval.trainer.recipe;
+
+import ai.djl.Device;
+import io.github.denseretrieval.trainer.train.TrainingSettings;
+
+import java.nio.file.Path;
+
+/**
+ * Everything a training run is told.
+ *
+ * @param data               BEIR folder (corpus, questions, qrels)
+ * @param trainSplit         qrels split the model learns from
+ * @param evalSplit          qrels split every trained stage is evaluated on (null: none)
+ * @param baseModel          ONNX model folder the dual encoder starts from
+ * @param crossEncoderModel  ONNX model folder the cross-encoder starts from
+ * @param labelledFile       labelled examples from a DPR JSON or MS MARCO triples file instead of {@code trainSplit} (null: the split)
+ * @param maxTrainQuestions  use only the first N labelled examples (0 = all; smoke tests)
+ * @param dual               the dual-encoder stages' settings; {@code batchSize} is DPR's batch
+ * @param crossBatch         batch of the RocketQA and PAIR stages (cross-batch negatives through the gradient cache)
+ * @param crossEncoder       the cross-encoder's settings
+ * @param mineDepth          dense candidates retrieved per question for denoising and pseudo-labelling
+ * @param denoiseThreshold   candidates the cross-encoder scores above it are dropped as likely positives
+ * @param augmentQuestions   pseudo questions to label (0 disables augmentation)
+ */
+public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String evalSplit, Path baseModel, Path crossEncoderModel,
+                             Path labelledFile, Path out, Device device, int queryMaxLength, int passageMaxLength, int freezeLayers,
+                             int maxTrainQuestions, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
+                             int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, int mineDepth,
+                             float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
+                             boolean exportTensorflow, boolean resume) {
+
+    public PipelineConfig {
+        if (denoiseThreshold <= 0 || denoiseThreshold > 1) {
+            throw new IllegalArgumentException("denoise threshold must be in (0, 1], got " + denoiseThreshold);
+        }
+        if (negativeThreshold >= positiveThreshold) {
+            throw new IllegalArgumentException("pseudo-label negative threshold (" + negativeThreshold + ") must be below the positive one ("
+                + positiveThreshold + ")");
+        }
+        if (crossBatch < 2) {
+            throw new IllegalArgumentException("cross batch must be >= 2, got " + crossBatch);
+        }
+    }
+}

@@ -1,0 +1,365 @@
+package io.github.denseretrieval.trainer.recipe;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.github.denseretrieval.encoder.EncoderOptions;
+import io.github.denseretrieval.encoder.TextEncoder;
+import io.github.denseretrieval.trainer.beir.BeirDataset;
+import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.trainer.data.TrainingData;
+import io.github.denseretrieval.trainer.eval.DenseEvaluation;
+import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
+import io.github.denseretrieval.trainer.export.TrainedModelExport;
+import io.github.denseretrieval.trainer.metrics.MetricSummary;
+import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.trainer.mining.Bm25Index;
+import io.github.denseretrieval.trainer.mining.NegativeMiner;
+import io.github.denseretrieval.trainer.model.CrossEncoder;
+import io.github.denseretrieval.trainer.model.TrainableEncoder;
+import io.github.denseretrieval.trainer.train.CrossEncoderTrainer;
+import io.github.denseretrieval.trainer.train.DualEncoderTrainer;
+import io.github.denseretrieval.trainer.train.TrainingExample;
+import io.github.denseretrieval.trainer.train.TrainingLog;
+import io.github.denseretrieval.trainer.train.TrainingSettings;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Runs a recipe stage by stage. Every stage leaves its artifact under the run folder
+ * ({@code <stage>/onnx} model folders, {@code cross-encoder/}, mined and labelled data as DPR
+ * JSON) and a {@code result.json}; a stage whose result is there is not run again, so an
+ * interrupted run resumes at the stage it was in (from its last epoch checkpoint), and the PAIR
+ * recipe reuses a RocketQA run's first dual encoder and cross-encoder when given the same folder.
+ *
+ * <ul>
+ *   <li>dpr: {@code dpr} - in-batch negatives plus {@code --negatives} BM25 hard negatives.</li>
+ *   <li>rocketqa: {@code m1-cross-batch} (BM25 negatives, batch {@code --cross-batch}),
+ *       {@code cross-encoder} (negatives from M1's ranking), {@code m2-denoised} (M1's top
+ *       passages minus those the cross-encoder calls relevant), {@code m3-augmented} (M2's data
+ *       plus cross-encoder-labelled pseudo questions).</li>
+ *   <li>pair: rocketqa's M1 and cross-encoder, then {@code pair-pretrain} (pseudo-labelled data,
+ *       loss {@code (1-alpha) L_Q + alpha L_P}) and {@code pair-finetune} (labelled data with
+ *       denoised negatives, {@code L_Q} only, starting from the pre-trained model).</li>
+ * </ul>
+ */
+public final class TrainingPipeline implements Closeable {
+
+    private final PipelineConfig config;
+    private final BeirDataset dataset;
+    private final Map<String, Passage> corpus;
+    private final Bm25Index bm25;
+    private final DevSet dev;
+    private final List<TrainingExample> labelled;
+    private final TrainingLog log;
+    private EvaluationSet evaluationSet;
+    /** Corpus encodings by model folder: mining reuses the encoding the stage's evaluation made. */
+    private final Map<Path, DenseEvaluation> encodings = new java.util.HashMap<>();
+
+    private TrainingPipeline(PipelineConfig config, BeirDataset dataset, Map<String, Passage> corpus, Bm25Index bm25, DevSet dev,
+                             List<TrainingExample> labelled, TrainingLog log) {
+        this.config = config;
+        this.dataset = dataset;
+        this.corpus = corpus;
+        this.bm25 = bm25;
+        this.dev = dev;
+        this.labelled = labelled;
+        this.log = log;
+    }
+
+    public static TrainingPipeline open(PipelineConfig config) throws IOException {
+        BeirDataset dataset = BeirDataset.open(config.data());
+        Map<String, Passage> corpus = TrainingData.corpusById(dataset);
+        Bm25Index bm25 = Bm25Index.build(List.copyOf(corpus.values()));
+        DevSet dev;
+        List<TrainingExample> labelled;
+        if (config.labelledFile() != null) {
+            dev = DevSet.holdOut(new Qrels(Map.of()), Map.of(), corpus, bm25, 0, 0, config.dual().seed());
+            String file = config.labelledFile().getFileName().toString();
+            labelled = file.endsWith(".json") ? TrainingData.fromDprJson(config.labelledFile()) : TrainingData.fromTriplesTsv(config.labelledFile());
+        } else {
+            Qrels train = dataset.qrels(config.trainSplit());
+            dev = DevSet.holdOut(train, dataset.queriesOf(train), corpus, bm25, config.devQuestions(), 20, config.dual().seed());
+            labelled = TrainingData.fromBeir(dataset, config.trainSplit(), dev.questionIds());
+        }
+        if (config.maxTrainQuestions() > 0 && labelled.size() > config.maxTrainQuestions()) {
+            labelled = List.copyOf(labelled.subList(0, config.maxTrainQuestions()));
+        }
+        Files.createDirectories(config.out());
+        return new TrainingPipeline(config, dataset, corpus, bm25, dev, labelled, new TrainingLog(config.out()));
+    }
+
+    /** Runs the recipe; returns each dual-encoder stage's result, in order (the last is the recipe's model). */
+    public List<StageResult> run() throws IOException {
+        System.err.printf(Locale.ROOT, "recipe %s: %d labelled examples, %d dev questions (pool %d passages), corpus %d passages%n",
+            config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), dev.poolSize(), corpus.size());
+        List<StageResult> results = new ArrayList<>();
+        List<TrainingExample> bm25Mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
+        switch (config.recipe()) {
+            case DPR -> results.add(dualEncoderStage("dpr", config.baseModel(), bm25Mined, config.dual()));
+            case ROCKETQA -> {
+                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Mined, crossBatch());
+                results.add(m1);
+                List<TrainingExample> denoised = denoisedNegatives(m1.model());
+                results.add(dualEncoderStage("m2-denoised", config.baseModel(), denoised, crossBatch()));
+                List<TrainingExample> augmented = new ArrayList<>(denoised);
+                augmented.addAll(pseudoLabelled(m1.model()));
+                results.add(dualEncoderStage("m3-augmented", config.baseModel(), augmented, crossBatch()));
+            }
+            case PAIR -> {
+                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Mined, crossBatch());
+                List<TrainingExample> denoised = denoisedNegatives(m1.model());
+                List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                StageResult pretrain = dualEncoderStage("pair-pretrain", config.baseModel(), pseudo, crossBatch().withAlpha(config.pairAlpha()));
+                results.add(pretrain);
+                results.add(dualEncoderStage("pair-finetune", pretrain.model(), denoised, crossBatch().withAlpha(0f)));
+            }
+        }
+        return results;
+    }
+
+    private TrainingSettings crossBatch() {
+        TrainingSettings d = config.dual();
+        return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.negativesPerQuestion(), d.epochs(), d.maxSteps(), d.learningRate(),
+            d.warmupFraction(), d.weightDecay(), d.temperature(), d.alpha(), d.seed());
+    }
+
+    /** Trains one dual encoder from {@code warmStart} on {@code examples}, exports it and evaluates it. */
+    StageResult dualEncoderStage(String stage, Path warmStart, List<TrainingExample> examples, TrainingSettings settings) throws IOException {
+        Path dir = config.out().resolve(stage);
+        Path resultFile = dir.resolve(StageResult.FILE);
+        if (Files.exists(resultFile)) {
+            System.err.println("stage " + stage + ": done in an earlier run, reusing " + dir);
+            return StageResult.read(resultFile);
+        }
+        Path checkpoint = dir.resolve("checkpoint");
+        int firstEpoch = 1;
+        Path start = warmStart;
+        if (config.resume() && Files.exists(checkpoint.resolve("state.json"))) {
+            JsonObject state = JsonParser.parseString(Files.readString(checkpoint.resolve("state.json"), StandardCharsets.UTF_8)).getAsJsonObject();
+            firstEpoch = state.get("epoch").getAsInt() + 1;
+            start = checkpoint.resolve(TrainedModelExport.ONNX_DIR);
+            System.err.println("stage " + stage + ": resuming after epoch " + (firstEpoch - 1) + " from " + start);
+        }
+        long t0 = System.nanoTime();
+        List<Float> losses;
+        JsonObject provenance = provenance(stage, settings, examples.size());
+        Path model;
+        try (TrainableEncoder encoder = TrainableEncoder.open(start, config.device(), config.queryMaxLength(), config.passageMaxLength())) {
+            encoder.tower().freezeBottom(config.freezeLayers());
+            DualEncoderTrainer trainer = new DualEncoderTrainer(encoder, settings, log);
+            if (!dev.isEmpty() && firstEpoch == 1) {
+                MetricSummary m = dev.evaluate(encoder);
+                log.dev(stage, 0, m.ndcgAt10(), m.recallAt100());
+            }
+            losses = trainer.train(stage, examples, firstEpoch, (epoch, step) -> {
+                try {
+                    if (!dev.isEmpty()) {
+                        MetricSummary m = dev.evaluate(encoder);
+                        log.dev(stage, epoch, m.ndcgAt10(), m.recallAt100());
+                        System.err.printf(Locale.ROOT, "%s epoch %d: dev nDCG@10 %.4f (re-ranking pool)%n", stage, epoch, m.ndcgAt10());
+                    }
+                    if (epoch < settings.epochs()) {
+                        writeCheckpoint(encoder, warmStart, checkpoint, stage, epoch, provenance);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            provenance.addProperty("train_seconds", Math.round((System.nanoTime() - t0) / 1e9));
+            if (!losses.isEmpty()) {
+                provenance.addProperty("first_loss", losses.get(0));
+                provenance.addProperty("last_loss", losses.get(losses.size() - 1));
+            }
+            model = TrainedModelExport.write(config.baseModel(), encoder.tower().trainedWeights(), encoder.tower().trainedTensors(), dir,
+                modelName(stage), provenance, config.exportTensorflow());
+        }
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        MetricSummary metrics = null;
+        double evalSeconds = 0;
+        if (config.evalSplit() != null) {
+            long e0 = System.nanoTime();
+            metrics = evaluate(model).metrics();
+            evalSeconds = (System.nanoTime() - e0) / 1e9;
+            System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, config.evalSplit(), metrics.ndcgAt10(),
+                metrics.recallAt100());
+        }
+        StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
+            config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
+            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds);
+        result.write(resultFile);
+        deleteRecursively(checkpoint);
+        return result;
+    }
+
+    private void writeCheckpoint(TrainableEncoder encoder, Path warmStart, Path checkpoint, String stage, int epoch, JsonObject provenance)
+        throws IOException {
+        deleteRecursively(checkpoint);
+        JsonObject p = provenance.deepCopy();
+        p.addProperty("checkpoint_epoch", epoch);
+        TrainedModelExport.write(config.baseModel(), encoder.tower().trainedWeights(), encoder.tower().trainedTensors(), checkpoint,
+            modelName(stage) + "-epoch" + epoch, p, false);
+        JsonObject state = new JsonObject();
+        state.addProperty("stage", stage);
+        state.addProperty("epoch", epoch);
+        state.addProperty("warm_start", warmStart.toString());
+        Files.writeString(checkpoint.resolve("state.json"), state.toString(), StandardCharsets.UTF_8);
+    }
+
+    /** The model folder evaluated on the evaluation split (or, without one, the corpus encoded for mining). */
+    DenseEvaluation evaluate(Path model) throws IOException {
+        if (evaluationSet == null) {
+            String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
+            evaluationSet = EvaluationSet.load(dataset, split, 0, 0);
+        }
+        DenseEvaluation cached = encodings.get(model);
+        if (cached != null) {
+            return cached;
+        }
+        try (TextEncoder encoder = TextEncoder.open(model, EncoderOptions.defaults())) {
+            DenseEvaluation e = DenseEvaluation.run(encoder, evaluationSet);
+            encodings.put(model, e);
+            return e;
+        }
+    }
+
+    /** Labelled examples whose negatives are {@code model}'s top passages that the cross-encoder does not call relevant. */
+    private List<TrainingExample> denseCandidatesAndDenoise(CrossEncoder teacher, DenseRanking ranking) {
+        CrossEncoderLabels labels = new CrossEncoderLabels(teacher);
+        NegativeMiner miner = new NegativeMiner(corpus, ranking::search);
+        CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth(), config.denoiseThreshold());
+        System.err.printf(Locale.ROOT, "denoising: scored %d candidates, dropped %d as likely positives (p > %.2f)%n", d.scored(), d.dropped(),
+            config.denoiseThreshold());
+        return d.examples();
+    }
+
+    private List<TrainingExample> denoisedNegatives(Path m1) throws IOException {
+        Path file = config.out().resolve("denoised-negatives.json");
+        if (Files.exists(file)) {
+            return TrainingData.fromDprJson(file);
+        }
+        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
+            List<TrainingExample> out = denseCandidatesAndDenoise(teacher, ranking);
+            TrainingData.writeDprJson(out, corpus, file);
+            return out;
+        }
+    }
+
+    private List<TrainingExample> pseudoLabelled(Path m1) throws IOException {
+        Path file = config.out().resolve("pseudo-labelled.json");
+        if (config.augmentQuestions() == 0) {
+            return List.of();
+        }
+        if (Files.exists(file)) {
+            return TrainingData.fromDprJson(file);
+        }
+        Set<String> judged = new HashSet<>();
+        Qrels all = dataset.qrels(config.trainSplit());
+        all.queryIds().forEach(q -> judged.addAll(all.judgements(q).keySet()));
+        if (config.evalSplit() != null) {
+            // Passages judged for evaluation questions must not become pseudo questions either.
+            Qrels eval = dataset.qrels(config.evalSplit());
+            eval.queryIds().forEach(q -> judged.addAll(eval.judgements(q).keySet()));
+        }
+        List<PseudoQuestions.Question> questions = PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(),
+            config.dual().seed());
+        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
+            List<TrainingExample> out = new CrossEncoderLabels(teacher).pseudoLabel(questions,
+                q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList(),
+                config.positiveThreshold(), config.negativeThreshold());
+            System.err.printf(Locale.ROOT, "augmentation: %d pseudo questions gave %d examples%n", questions.size(), out.size());
+            TrainingData.writeDprJson(out, corpus, file);
+            return out;
+        }
+    }
+
+    /** The cross-encoder, trained on the labelled questions with negatives from {@code ranking} (M1), or the one trained earlier. */
+    private CrossEncoder crossEncoder(DenseRanking ranking) throws IOException {
+        Path dir = config.out().resolve("cross-encoder");
+        if (Files.exists(dir.resolve(StageResult.FILE))) {
+            return CrossEncoder.load(dir, config.device(), config.crossEncoderMaxLength());
+        }
+        TrainingSettings s = config.crossEncoder();
+        List<TrainingExample> examples = new NegativeMiner(corpus, ranking::search).mine(labelled, s.negativesPerQuestion());
+        long t0 = System.nanoTime();
+        CrossEncoder model = CrossEncoder.fresh(config.crossEncoderModel(), config.device(), config.crossEncoderMaxLength(), s.seed());
+        model.freezeBottom(config.crossEncoderFreezeLayers());
+        List<Float> losses = new CrossEncoderTrainer(model, s, log).train("cross-encoder", examples);
+        model.save(dir);
+        new StageResult("cross-encoder", config.recipe().jsonName(), dir, examples.size(), losses.size(), (System.nanoTime() - t0) / 1e9,
+            null, Double.NaN, Double.NaN, Double.NaN, 0).write(dir.resolve(StageResult.FILE));
+        return model;
+    }
+
+    private DenseRanking ranking(Path model) throws IOException {
+        DenseEvaluation e = evaluate(model);
+        return new DenseRanking(TextEncoder.open(model, EncoderOptions.defaults()), e.index(), Math.max(30, config.mineDepth()));
+    }
+
+    /** Ranks questions against a corpus encoding with the encoder that made it. */
+    private record DenseRanking(TextEncoder encoder, ExactDenseSearch index, int depth) implements Closeable {
+        List<io.github.denseretrieval.trainer.metrics.ScoredDoc> search(String question) {
+            return index.search(encoder.encodeQuery(question), depth);
+        }
+
+        @Override
+        public void close() {
+            encoder.close();
+        }
+    }
+
+    private JsonObject provenance(String stage, TrainingSettings s, int examples) {
+        JsonObject p = new JsonObject();
+        p.addProperty("recipe", config.recipe().jsonName());
+        p.addProperty("stage", stage);
+        p.addProperty("data", config.labelledFile() != null ? config.labelledFile().getFileName().toString()
+            : config.data().toAbsolutePath().normalize().getFileName() + " qrels/" + config.trainSplit() + ".tsv");
+        p.addProperty("training_examples", examples);
+        p.addProperty("batch_size", s.batchSize());
+        p.addProperty("hard_negatives_per_question", s.negativesPerQuestion());
+        p.addProperty("epochs", s.epochs());
+        p.addProperty("learning_rate", s.learningRate());
+        p.addProperty("temperature", s.temperature());
+        p.addProperty("alpha", s.alpha());
+        p.addProperty("seed", s.seed());
+        p.addProperty("frozen_layers", config.freezeLayers());
+        p.addProperty("query_max_length", config.queryMaxLength());
+        p.addProperty("passage_max_length", config.passageMaxLength());
+        p.addProperty("trainer", "dense-retrieval trainer 0.1.0 (DJL PyTorch)");
+        return p;
+    }
+
+    private String modelName(String stage) {
+        return config.out().toAbsolutePath().normalize().getFileName() + "-" + stage;
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    public List<TrainingExample> labelled() {
+        return labelled;
+    }
+
+    @Override
+    public void close() throws IOException {
+        bm25.close();
+    }
+}

@@ -1,0 +1,114 @@
+package io.github.denseretrieval.trainer.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.optimizer.Optimizer;
+import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.trainer.model.CrossEncoder;
+import io.github.denseretrieval.trainer.model.TorchRuntime;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Trains the cross-encoder teacher as a binary classifier (sigmoid cross-entropy): each question
+ * with its positive (label 1) and hard negatives (label 0) from the first dual encoder's ranking,
+ * as RocketQA trains its cross-encoder. A probability, not just a ranking score, is what the
+ * denoising and pseudo-labelling thresholds need.
+ */
+public final class CrossEncoderTrainer {
+
+    private final CrossEncoder model;
+    private final TrainingSettings settings;
+    private final TrainingLog log;
+
+    /** {@code settings.batchSize()} is questions per update; {@code negativesPerQuestion} pairs each with that many negatives. */
+    public CrossEncoderTrainer(CrossEncoder model, TrainingSettings settings, TrainingLog log) {
+        this.model = model;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    public List<Float> train(String stage, List<TrainingExample> examples) {
+        int batch = Math.min(settings.batchSize(), examples.size());
+        int perEpoch = Math.max(1, examples.size() / batch);
+        int total = perEpoch * settings.epochs();
+        if (settings.maxSteps() > 0) {
+            total = Math.min(total, settings.maxSteps());
+        }
+        WarmupLinearDecay schedule = new WarmupLinearDecay(settings.learningRate(), Math.round(settings.warmupFraction() * total), total, 0);
+        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays(settings.weightDecay()).build();
+        ParameterUpdater updater = new ParameterUpdater(model.block(), optimizer);
+        Engine engine = TorchRuntime.engine();
+        List<Float> losses = new ArrayList<>();
+        long start = System.nanoTime();
+        int step = 0;
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(stage).setInitialMax(total).setUnit(" updates", 1)
+            .setStyle(ProgressBarStyle.ASCII).showSpeed().continuousUpdate().build()) {
+            for (int epoch = 1; epoch <= settings.epochs() && step < total; epoch++) {
+                List<TrainingExample> order = new ArrayList<>(examples);
+                Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));
+                for (int from = 0; from + batch <= order.size() && step < total; from += batch) {
+                    float value = backward(order.subList(from, from + batch), engine);
+                    float lr = schedule.getNewValue(step + 1);
+                    updater.step();
+                    step++;
+                    losses.add(value);
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    log.step(stage, epoch, step, value, lr, step * (double) batch / elapsed, elapsed);
+                    bar.stepTo(step);
+                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", value));
+                }
+            }
+        }
+        return losses;
+    }
+
+    /**
+     * One update's gradients, accumulated question by question so that memory holds one
+     * question's pairs at a time; the loss is the mean over all pairs of the batch.
+     */
+    private float backward(List<TrainingExample> batch, Engine engine) {
+        int pairs = 0;
+        for (TrainingExample e : batch) {
+            pairs += 1 + Math.min(settings.negativesPerQuestion(), e.negatives().size());
+        }
+        double sum = 0;
+        for (TrainingExample e : batch) {
+            List<String> questions = new ArrayList<>();
+            List<String> passages = new ArrayList<>();
+            List<Float> labels = new ArrayList<>();
+            questions.add(e.query());
+            passages.add(e.positive().titleAndText());
+            labels.add(1f);
+            for (Passage n : e.negatives().subList(0, Math.min(settings.negativesPerQuestion(), e.negatives().size()))) {
+                questions.add(e.query());
+                passages.add(n.titleAndText());
+                labels.add(0f);
+            }
+            float[] y = new float[labels.size()];
+            for (int i = 0; i < y.length; i++) {
+                y[i] = labels.get(i);
+            }
+            try (NDManager scope = model.manager().newSubManager();
+                 GradientCollector collector = engine.newGradientCollector()) {
+                NDArray logits = model.logits(scope, questions, passages, true);
+                NDArray target = scope.create(y);
+                // softplus(x) - y x is the binary cross-entropy of sigmoid(x); max(x,0) + log(1 + e^-|x|) keeps it finite.
+                NDArray perPair = logits.maximum(0f).add(logits.abs().neg().exp().add(1f).log()).sub(logits.mul(target));
+                NDArray l = perPair.sum().div(pairs);
+                sum += l.getFloat();
+                collector.backward(l);
+            }
+        }
+        return (float) sum;
+    }
+}

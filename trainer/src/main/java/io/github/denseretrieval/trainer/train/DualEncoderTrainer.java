@@ -1,0 +1,98 @@
+package io.github.denseretrieval.trainer.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.training.optimizer.Optimizer;
+import io.github.denseretrieval.trainer.model.TorchRuntime;
+import io.github.denseretrieval.trainer.model.TrainableEncoder;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Trains a dual encoder with the contrastive loss of DPR, RocketQA and PAIR: shuffled batches of
+ * questions, each scored against every passage of the batch (positives, hard negatives, the other
+ * questions' passages), updated with AdamW on a warm-up then linear-decay schedule. Batches go
+ * through the {@link GradientCache}, so the batch size (the number of cross-batch negatives) is
+ * not bounded by memory.
+ */
+public final class DualEncoderTrainer {
+
+    /** Called after every epoch, e.g. to measure dev metrics and write a checkpoint. */
+    @FunctionalInterface
+    public interface EpochListener {
+        void epochDone(int epoch, int globalStep);
+    }
+
+    private final TrainableEncoder encoder;
+    private final TrainingSettings settings;
+    private final TrainingLog log;
+
+    public DualEncoderTrainer(TrainableEncoder encoder, TrainingSettings settings, TrainingLog log) {
+        this.encoder = encoder;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /** Updates per epoch: full batches only, so every update sees the configured number of negatives. */
+    public int stepsPerEpoch(int examples) {
+        return Math.max(1, examples / settings.batchSize());
+    }
+
+    /**
+     * Trains on {@code examples} from epoch {@code firstEpoch} (1-based; above 1 when resuming,
+     * the schedule then continues where it stopped). Returns the per-update losses.
+     */
+    public List<Float> train(String stage, List<TrainingExample> examples, int firstEpoch, EpochListener listener) {
+        if (examples.size() < 2) {
+            throw new IllegalArgumentException("stage [" + stage + "] has " + examples.size() + " training examples; at least 2 are needed");
+        }
+        int perEpoch = stepsPerEpoch(examples.size());
+        int total = perEpoch * settings.epochs();
+        if (settings.maxSteps() > 0) {
+            total = Math.min(total, settings.maxSteps());
+        }
+        int done = Math.min(total, (firstEpoch - 1) * perEpoch);
+        WarmupLinearDecay schedule = new WarmupLinearDecay(settings.learningRate(), Math.round(settings.warmupFraction() * total), total, done);
+        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays(settings.weightDecay()).build();
+        ParameterUpdater updater = new ParameterUpdater(encoder.tower(), optimizer);
+        Engine engine = TorchRuntime.engine();
+        GradientCache cache = new GradientCache(encoder, engine, settings.chunkSize());
+        ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());
+        int batch = Math.min(settings.batchSize(), examples.size());
+        List<Float> losses = new ArrayList<>();
+        long start = System.nanoTime();
+        int step = done;
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(stage).setInitialMax(total).setUnit(" updates", 1)
+            .setStyle(ProgressBarStyle.ASCII).showSpeed().continuousUpdate().build()) {
+            bar.stepTo(done);
+            for (int epoch = firstEpoch; epoch <= settings.epochs() && step < total; epoch++) {
+                List<TrainingExample> order = new ArrayList<>(examples);
+                // A seed per epoch, so a resumed run sees the batches the uninterrupted run would have.
+                Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));
+                for (int from = 0; from + batch <= order.size() && step < total; from += batch) {
+                    ContrastiveBatch b = ContrastiveBatch.of(order.subList(from, from + batch), settings.negativesPerQuestion());
+                    float value = cache.backward(b, loss);
+                    if (!Float.isFinite(value)) {
+                        throw new IllegalStateException("stage [" + stage + "]: loss became " + value + " at update " + (step + 1)
+                            + "; lower --lr or raise --temperature");
+                    }
+                    float lr = schedule.getNewValue(step + 1 - done);
+                    updater.step();
+                    step++;
+                    losses.add(value);
+                    double elapsed = (System.nanoTime() - start) / 1e9;
+                    log.step(stage, epoch, step, value, lr, (step - done) * (double) batch / elapsed, elapsed);
+                    bar.stepTo(step);
+                    bar.setExtraMessage(String.format(java.util.Locale.ROOT, " loss %.4f", value));
+                }
+                listener.epochDone(epoch, step);
+            }
+        }
+        return losses;
+    }
+}

@@ -1,0 +1,90 @@
+package io.github.denseretrieval.trainer.train;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a training run leaves behind for people to look at: {@code steps.csv} (per update: stage,
+ * epoch, step, loss, learning rate, throughput), {@code dev.csv} (per evaluation: dev nDCG@10 and
+ * Recall@100) and two PNG plots drawn with XChart, {@code loss.png} and {@code dev-ndcg.png},
+ * redrawn whenever a value is added. Appends, so a resumed run continues the same files.
+ */
+public final class TrainingLog {
+
+    private final Path dir;
+    private final Map<String, List<double[]>> losses = new LinkedHashMap<>();
+    private final Map<String, List<double[]>> dev = new LinkedHashMap<>();
+    private int globalStep;
+
+    public TrainingLog(Path dir) throws IOException {
+        this.dir = dir;
+        Files.createDirectories(dir);
+        header("steps.csv", "stage,epoch,step,global_step,loss,learning_rate,questions_per_s,elapsed_s");
+        header("dev.csv", "stage,epoch,global_step,dev_ndcg@10,dev_recall@100");
+    }
+
+    private void header(String file, String columns) throws IOException {
+        Path p = dir.resolve(file);
+        if (!Files.exists(p)) {
+            Files.writeString(p, columns + "\n", StandardCharsets.UTF_8);
+        }
+    }
+
+    void step(String stage, int epoch, int step, float loss, float learningRate, double questionsPerSecond, double elapsedSeconds) {
+        globalStep++;
+        append("steps.csv", String.format(Locale.ROOT, "%s,%d,%d,%d,%.6f,%.3e,%.3f,%.1f", stage, epoch, step, globalStep, loss, learningRate,
+            questionsPerSecond, elapsedSeconds));
+        losses.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[] {globalStep, loss});
+        plot("loss.png", "Training loss", "loss", losses);
+    }
+
+    /** Records a dev evaluation; {@code epoch} 0 is the model before training. */
+    public void dev(String stage, int epoch, double ndcg, double recall) {
+        append("dev.csv", String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f", stage, epoch, globalStep, ndcg, recall));
+        dev.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[] {globalStep, ndcg});
+        plot("dev-ndcg.png", "Dev nDCG@10", "nDCG@10", dev);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    private void append(String file, String line) {
+        try (BufferedWriter w = Files.newBufferedWriter(dir.resolve(file), StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+            w.write(line);
+            w.write('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void plot(String file, String title, String yTitle, Map<String, List<double[]>> series) {
+        XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle("update").yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendVisible(series.size() > 1);
+        series.forEach((name, points) -> {
+            double[] x = points.stream().mapToDouble(p -> p[0]).toArray();
+            double[] y = points.stream().mapToDouble(p -> p[1]).toArray();
+            chart.addSeries(name, x, y).setMarker(points.size() > 40 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+        });
+        try {
+            BitmapEncoder.saveBitmap(chart, dir.resolve(file).toString(), BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
