@@ -5,6 +5,8 @@ import com.google.gson.JsonParser;
 import io.github.denseretrieval.encoder.ModelManifest;
 import io.github.denseretrieval.trainer.data.TrainingData;
 import io.github.denseretrieval.trainer.train.TrainingExample;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +25,11 @@ class TrainCommandTests {
 
     static final Path MODEL = Path.of(System.getProperty("models.dir", "../analysis-encoder/target/models")).resolve("bge-small-en-v1.5");
     static final Path SCIFACT = Path.of(System.getProperty("beir.data.dir", "../../shared/data")).resolve("scifact");
+
+    @BeforeEach
+    void needsSciFact() {
+        Assumptions.assumeTrue(Files.isDirectory(SCIFACT), "SciFact not present at " + SCIFACT);
+    }
 
     @Test
     void dprRecipeLeavesAModelFolderLogsPlotsAndResults(@TempDir Path out) throws IOException {

@@ -12,6 +12,7 @@ import io.github.denseretrieval.trainer.export.TrainedModelExport;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.mining.NegativeMiner;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ class DualEncoderTrainingTests {
     @Test
     void fewUpdatesLowerTheLossAndExportedFoldersGiveTheTrainedVectors(@TempDir Path out) throws IOException {
         Path base = MODELS.resolve("bge-small-en-v1.5");
+        Assumptions.assumeTrue(Files.isDirectory(SCIFACT), "SciFact not present at " + SCIFACT);
         BeirDataset dataset = BeirDataset.open(SCIFACT);
         Map<String, Passage> corpus = TrainingData.corpusById(dataset);
         List<TrainingExample> slice = TrainingData.fromBeir(dataset, "train", Set.of()).subList(0, 8);
