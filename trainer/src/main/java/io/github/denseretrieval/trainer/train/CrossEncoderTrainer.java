@@ -4,13 +4,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.optimizer.Optimizer;
 import io.github.denseretrieval.trainer.beir.Passage;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,20 +36,15 @@ public final class CrossEncoderTrainer {
 
     public List<Float> train(String stage, List<TrainingExample> examples) {
         int batch = Math.min(settings.batchSize(), examples.size());
-        int perEpoch = Math.max(1, examples.size() / batch);
-        int total = perEpoch * settings.epochs();
-        if (settings.maxSteps() > 0) {
-            total = Math.min(total, settings.maxSteps());
-        }
-        WarmupLinearDecay schedule = new WarmupLinearDecay(settings.learningRate(), Math.round(settings.warmupFraction() * total), total, 0);
-        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays(settings.weightDecay()).build();
-        ParameterUpdater updater = new ParameterUpdater(model.block(), optimizer);
+        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), 0);
+        int total = plan.total();
+        WarmupLinearDecay schedule = plan.schedule();
+        ParameterUpdater updater = new ParameterUpdater(model.block(), plan.optimizer());
         Engine engine = TorchRuntime.engine();
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();
         int step = 0;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(stage).setInitialMax(total).setUnit(" updates", 1)
-            .setStyle(ProgressBarStyle.ASCII).showSpeed().continuousUpdate().build()) {
+        try (ProgressBar bar = plan.progressBar(stage)) {
             for (int epoch = 1; epoch <= settings.epochs() && step < total; epoch++) {
                 List<TrainingExample> order = new ArrayList<>(examples);
                 Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));

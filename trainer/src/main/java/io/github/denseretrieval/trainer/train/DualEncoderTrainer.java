@@ -1,12 +1,9 @@
 package io.github.denseretrieval.trainer.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.training.optimizer.Optimizer;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,11 +35,6 @@ public final class DualEncoderTrainer {
         this.log = log;
     }
 
-    /** Updates per epoch: full batches only, so every update sees the configured number of negatives. */
-    public int stepsPerEpoch(int examples) {
-        return Math.max(1, examples / settings.batchSize());
-    }
-
     /**
      * Trains on {@code examples} from epoch {@code firstEpoch} (1-based; above 1 when resuming,
      * the schedule then continues where it stopped). Returns the per-update losses.
@@ -51,24 +43,19 @@ public final class DualEncoderTrainer {
         if (examples.size() < 2) {
             throw new IllegalArgumentException("stage [" + stage + "] has " + examples.size() + " training examples; at least 2 are needed");
         }
-        int perEpoch = stepsPerEpoch(examples.size());
-        int total = perEpoch * settings.epochs();
-        if (settings.maxSteps() > 0) {
-            total = Math.min(total, settings.maxSteps());
-        }
-        int done = Math.min(total, (firstEpoch - 1) * perEpoch);
-        WarmupLinearDecay schedule = new WarmupLinearDecay(settings.learningRate(), Math.round(settings.warmupFraction() * total), total, done);
-        Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays(settings.weightDecay()).build();
-        ParameterUpdater updater = new ParameterUpdater(encoder.tower(), optimizer);
+        int batch = Math.min(settings.batchSize(), examples.size());
+        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), (firstEpoch - 1) * (examples.size() / batch));
+        int total = plan.total();
+        int done = Math.min(total, (firstEpoch - 1) * plan.perEpoch());
+        WarmupLinearDecay schedule = plan.schedule();
+        ParameterUpdater updater = new ParameterUpdater(encoder.tower(), plan.optimizer());
         Engine engine = TorchRuntime.engine();
         GradientCache cache = new GradientCache(encoder, engine, settings.chunkSize());
         ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());
-        int batch = Math.min(settings.batchSize(), examples.size());
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();
         int step = done;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName(stage).setInitialMax(total).setUnit(" updates", 1)
-            .setStyle(ProgressBarStyle.ASCII).showSpeed().continuousUpdate().build()) {
+        try (ProgressBar bar = plan.progressBar(stage)) {
             bar.stepTo(done);
             for (int epoch = firstEpoch; epoch <= settings.epochs() && step < total; epoch++) {
                 List<TrainingExample> order = new ArrayList<>(examples);
