@@ -100,6 +100,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-train-examples", defaultValue = "0", description = "Use only the first N labelled examples (0 = all).")
     int maxTrainExamples;
 
+    @Option(names = "--max-passages", defaultValue = "0", description = "Cut the corpus to judged passages plus N others (0 = all; quick checks, figures not comparable).")
+    int maxPassages;
+
     @Option(names = "--mine-depth", defaultValue = "10", description = "Dense candidates per question the cross-encoder scores (default: ${DEFAULT-VALUE}).")
     int mineDepth;
 
@@ -150,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
             weightDecay, 1f, 0f, seed);
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.device(DeviceChoice.fromName(device)),
-            queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
+            queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
             mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume);
         long start = System.nanoTime();
         List<StageResult> results;

@@ -15,6 +15,7 @@ import java.nio.file.Path;
  * @param crossEncoderModel  ONNX model folder the cross-encoder starts from
  * @param labelledFile       labelled examples from a DPR JSON or MS MARCO triples file instead of {@code trainSplit} (null: the split)
  * @param maxTrainQuestions  use only the first N labelled examples (0 = all; smoke tests)
+ * @param maxPassages        corpus cut to the judged passages plus N others (0 = all; smoke tests, figures not comparable)
  * @param dual               the dual-encoder stages' settings; {@code batchSize} is DPR's batch
  * @param crossBatch         batch of the RocketQA and PAIR stages (cross-batch negatives through the gradient cache)
  * @param crossEncoder       the cross-encoder's settings
@@ -24,7 +25,7 @@ import java.nio.file.Path;
  */
 public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String evalSplit, Path baseModel, Path crossEncoderModel,
                              Path labelledFile, Path out, Device device, int queryMaxLength, int passageMaxLength, int freezeLayers,
-                             int maxTrainQuestions, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
+                             int maxTrainQuestions, int maxPassages, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
                              int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, int mineDepth,
                              float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
                              boolean exportTensorflow, boolean resume) {

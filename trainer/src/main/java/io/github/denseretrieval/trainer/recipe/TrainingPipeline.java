@@ -80,6 +80,7 @@ public final class TrainingPipeline implements Closeable {
     public static TrainingPipeline open(PipelineConfig config) throws IOException {
         BeirDataset dataset = BeirDataset.open(config.data());
         Map<String, Passage> corpus = TrainingData.corpusById(dataset);
+        // Built before the dev hold-out needs it; rebuilt below if the corpus is cut down.
         Bm25Index bm25 = Bm25Index.build(List.copyOf(corpus.values()));
         DevSet dev;
         List<TrainingExample> labelled;
@@ -94,6 +95,16 @@ public final class TrainingPipeline implements Closeable {
         }
         if (config.maxTrainQuestions() > 0 && labelled.size() > config.maxTrainQuestions()) {
             labelled = List.copyOf(labelled.subList(0, config.maxTrainQuestions()));
+        }
+        if (config.maxPassages() > 0) {
+            // The evaluation set's cut-down corpus, plus every training positive, is the corpus of the whole run.
+            String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
+            Map<String, Passage> reduced = new java.util.LinkedHashMap<>();
+            EvaluationSet.load(dataset, split, 0, config.maxPassages()).passages().forEach(p -> reduced.put(p.id(), p));
+            labelled.forEach(e -> reduced.put(e.positive().id(), e.positive()));
+            corpus = reduced;
+            bm25.close();
+            bm25 = Bm25Index.build(List.copyOf(corpus.values()));
         }
         Files.createDirectories(config.out());
         return new TrainingPipeline(config, dataset, corpus, bm25, dev, labelled, new TrainingLog(config.out()));
@@ -220,7 +231,9 @@ public final class TrainingPipeline implements Closeable {
     DenseEvaluation evaluate(Path model) throws IOException {
         if (evaluationSet == null) {
             String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
-            evaluationSet = EvaluationSet.load(dataset, split, 0, 0);
+            EvaluationSet full = EvaluationSet.load(dataset, split, 0, 0);
+            evaluationSet = config.maxPassages() <= 0 ? full
+                : new EvaluationSet(List.copyOf(corpus.values()), full.queries(), full.qrels(), true);
         }
         DenseEvaluation cached = encodings.get(model);
         if (cached != null) {
