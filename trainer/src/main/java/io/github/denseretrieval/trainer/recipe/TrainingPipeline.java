@@ -131,6 +131,11 @@ public final class TrainingPipeline implements Closeable {
                 StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Mined, crossBatch());
                 List<TrainingExample> denoised = denoisedNegatives(m1.model());
                 List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                if (pseudo.size() < 2) {
+                    throw new IllegalStateException("PAIR pre-training needs pseudo-labelled data, but the cross-encoder labelled "
+                        + pseudo.size() + " examples (--augment " + config.augmentQuestions() + ", --positive-threshold "
+                        + config.positiveThreshold() + "); raise --augment, lower --positive-threshold or train the cross-encoder longer");
+                }
                 StageResult pretrain = dualEncoderStage("pair-pretrain", config.baseModel(), pseudo, crossBatch().withAlpha(config.pairAlpha()));
                 results.add(pretrain);
                 results.add(dualEncoderStage("pair-finetune", pretrain.model(), denoised, crossBatch().withAlpha(0f)));
