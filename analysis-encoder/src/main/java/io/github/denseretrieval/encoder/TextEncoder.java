@@ -5,9 +5,7 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.IntStream;
 
 /**
  * Turns questions and passages into the vectors a dense retrieval model was trained to produce:
@@ -180,16 +178,7 @@ public final class TextEncoder implements Closeable {
             prefixed.add(prefix + text);
         }
         Encoding[] encodings = tokenizer.encode(prefixed);
-        // Longest first: batches of similar lengths pad little, and the first batch shows the peak memory.
-        Integer[] order = IntStream.range(0, encodings.length).boxed().toArray(Integer[]::new);
-        java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> encodings[i].getIds().length).reversed());
-        int batchSize = options.batchSize();
-        for (int start = 0; start < order.length; start += batchSize) {
-            int end = Math.min(order.length, start + batchSize);
-            int[] rows = new int[end - start];
-            for (int r = 0; r < rows.length; r++) {
-                rows[r] = order[start + r];
-            }
+        for (int[] rows : TokenBatch.lengthSortedRows(encodings, options.batchSize())) {
             batches.add(TokenBatch.pad(encodings, rows));
             positions.add(rows);
         }

@@ -1,5 +1,11 @@
 package io.github.denseretrieval.encoder;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+
 import ai.djl.huggingface.tokenizers.Encoding;
 
 /**
@@ -14,6 +20,24 @@ public record TokenBatch(long[] inputIds, long[] attentionMask, long[] tokenType
         if (inputIds.length != n || attentionMask.length != n || tokenTypeIds.length != n) {
             throw new IllegalArgumentException("token arrays must hold rows x cols = " + n + " ids");
         }
+    }
+
+    /**
+     * The indices of {@code encodings}, longest first, cut into groups of {@code batchSize}:
+     * batches of similar lengths pad little, and the first batch shows the peak memory.
+     */
+    public static List<int[]> lengthSortedRows(Encoding[] encodings, int batchSize) {
+        Integer[] order = IntStream.range(0, encodings.length).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingInt((Integer i) -> encodings[i].getIds().length).reversed());
+        List<int[]> groups = new ArrayList<>();
+        for (int start = 0; start < order.length; start += batchSize) {
+            int[] rows = new int[Math.min(batchSize, order.length - start)];
+            for (int r = 0; r < rows.length; r++) {
+                rows[r] = order[start + r];
+            }
+            groups.add(rows);
+        }
+        return groups;
     }
 
     /** Pads the encodings at {@code rows} (in that order) to the longest of them. */

@@ -20,16 +20,12 @@ import io.github.denseretrieval.encoder.TextTokenizer;
 import io.github.denseretrieval.encoder.TokenBatch;
 import io.github.denseretrieval.trainer.export.BertWeights;
 import io.github.denseretrieval.trainer.export.OnnxModelFile;
-import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
-import io.github.denseretrieval.trainer.export.OnnxWeightSwap;
+import io.github.denseretrieval.trainer.export.TrainedModelExport;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -45,7 +41,6 @@ import java.util.stream.IntStream;
 public final class CrossEncoder implements AutoCloseable {
 
     private static final String HEAD_FILE = "head.json";
-    private static final String ENCODER_DIR = "onnx";
 
     private final Path baseFolder;
     private final NDManager manager;
@@ -76,7 +71,7 @@ public final class CrossEncoder implements AutoCloseable {
 
     /** A cross-encoder saved by {@link #save}. */
     public static CrossEncoder load(Path saved, Device device, int maxLength) throws IOException {
-        Path encoder = saved.resolve(ENCODER_DIR);
+        Path encoder = saved.resolve(TrainedModelExport.ONNX_DIR);
         ModelManifest manifest = ModelManifest.read(encoder);
         BertWeights weights = BertWeights.from(OnnxModelFile.read(encoder.resolve(manifest.weights())));
         JsonObject head = JsonParser.parseString(Files.readString(saved.resolve(HEAD_FILE), StandardCharsets.UTF_8)).getAsJsonObject();
@@ -118,14 +113,8 @@ public final class CrossEncoder implements AutoCloseable {
     /** Probabilities (sigmoid of the logits) for each pair, without gradients, in length-sorted batches. */
     public float[] probabilities(List<String> questions, List<String> passages, int batchSize) {
         Encoding[] encodings = tokenizer.encodePairs(questions, passages);
-        Integer[] order = IntStream.range(0, encodings.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> encodings[i].getIds().length).reversed());
         float[] out = new float[encodings.length];
-        for (int start = 0; start < order.length; start += batchSize) {
-            int[] rows = new int[Math.min(batchSize, order.length - start)];
-            for (int r = 0; r < rows.length; r++) {
-                rows[r] = order[start + r];
-            }
+        for (int[] rows : TokenBatch.lengthSortedRows(encodings, batchSize)) {
             try (NDManager scope = manager.newSubManager()) {
                 float[] p = ai.djl.nn.Activation.sigmoid(logits(scope, TokenBatch.pad(encodings, rows), false)).toFloatArray();
                 for (int r = 0; r < rows.length; r++) {
@@ -138,13 +127,10 @@ public final class CrossEncoder implements AutoCloseable {
 
     /** Writes the encoder (tensors swapped into the base ONNX graph) and the head to {@code out}. */
     public void save(Path out) throws IOException {
-        Path encoder = out.resolve(ENCODER_DIR);
-        Files.createDirectories(encoder);
-        ModelManifest manifest = ModelManifest.read(baseFolder);
-        OnnxWeightSwap.write(baseFolder.resolve(manifest.weights()), encoder.resolve(manifest.weights()), scorer.tower.trainedTensors());
-        Files.copy(baseFolder.resolve(TextEncoder.TOKENIZER_FILE), encoder.resolve(TextEncoder.TOKENIZER_FILE),
-            StandardCopyOption.REPLACE_EXISTING);
-        manifest.write(encoder);
+        JsonObject provenance = new JsonObject();
+        provenance.addProperty("role", "cross-encoder teacher (head in " + HEAD_FILE + ")");
+        TrainedModelExport.write(baseFolder, scorer.tower.trainedWeights(), scorer.tower.trainedTensors(), out,
+            ModelManifest.read(baseFolder).name() + "-cross-encoder", provenance, false);
         JsonObject head = new JsonObject();
         JsonArray weight = new JsonArray();
         for (float v : scorer.headWeight.getArray().toFloatArray()) {

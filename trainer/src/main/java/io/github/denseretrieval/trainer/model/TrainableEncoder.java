@@ -23,7 +23,6 @@ import io.github.denseretrieval.trainer.export.OnnxModelFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -108,14 +107,8 @@ public final class TrainableEncoder implements AutoCloseable {
      */
     public float[][] encode(List<String> texts, TextRole role, int batchSize) {
         Encoding[] encodings = tokenizer(role).encode(prefixed(texts, role));
-        Integer[] order = IntStream.range(0, texts.size()).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> encodings[i].getIds().length).reversed());
         float[][] out = new float[texts.size()][];
-        for (int start = 0; start < order.length; start += batchSize) {
-            int[] rows = new int[Math.min(batchSize, order.length - start)];
-            for (int r = 0; r < rows.length; r++) {
-                rows[r] = order[start + r];
-            }
+        for (int[] rows : TokenBatch.lengthSortedRows(encodings, batchSize)) {
             try (NDManager scope = manager.newSubManager()) {
                 float[] flat = embed(scope, TokenBatch.pad(encodings, rows), false).toFloatArray();
                 int dim = flat.length / rows.length;

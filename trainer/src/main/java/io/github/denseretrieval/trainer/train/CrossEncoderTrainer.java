@@ -36,7 +36,7 @@ public final class CrossEncoderTrainer {
 
     public List<Float> train(String stage, List<TrainingExample> examples) {
         int batch = Math.min(settings.batchSize(), examples.size());
-        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), 0);
+        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), 1);
         int total = plan.total();
         WarmupLinearDecay schedule = plan.schedule();
         ParameterUpdater updater = new ParameterUpdater(model.block(), plan.optimizer());

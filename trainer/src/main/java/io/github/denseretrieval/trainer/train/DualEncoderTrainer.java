@@ -44,9 +44,9 @@ public final class DualEncoderTrainer {
             throw new IllegalArgumentException("stage [" + stage + "] has " + examples.size() + " training examples; at least 2 are needed");
         }
         int batch = Math.min(settings.batchSize(), examples.size());
-        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), (firstEpoch - 1) * (examples.size() / batch));
+        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), firstEpoch);
         int total = plan.total();
-        int done = Math.min(total, (firstEpoch - 1) * plan.perEpoch());
+        int done = plan.done();
         WarmupLinearDecay schedule = plan.schedule();
         ParameterUpdater updater = new ParameterUpdater(encoder.tower(), plan.optimizer());
         Engine engine = TorchRuntime.engine();

@@ -11,20 +11,21 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *
  * @param perEpoch updates per epoch (full batches only, so every update sees the configured negatives)
  * @param total    updates of the stage, after {@code maxSteps}
+ * @param done     updates made before {@code firstEpoch} by an interrupted run of the same stage
  */
-record UpdatePlan(int perEpoch, int total, WarmupLinearDecay schedule, Optimizer optimizer) {
+record UpdatePlan(int perEpoch, int total, int done, WarmupLinearDecay schedule, Optimizer optimizer) {
 
-    /** @param done updates already made by an interrupted run of the same stage */
-    static UpdatePlan of(TrainingSettings settings, int examples, int done) {
+    /** @param firstEpoch 1-based epoch this run starts at (above 1 when resuming) */
+    static UpdatePlan of(TrainingSettings settings, int examples, int firstEpoch) {
         int perEpoch = Math.max(1, examples / Math.min(settings.batchSize(), examples));
         int total = perEpoch * settings.epochs();
         if (settings.maxSteps() > 0) {
             total = Math.min(total, settings.maxSteps());
         }
-        int offset = Math.min(total, done);
-        WarmupLinearDecay schedule = new WarmupLinearDecay(settings.learningRate(), Math.round(settings.warmupFraction() * total), total, offset);
+        int done = Math.min(total, (firstEpoch - 1) * perEpoch);
+        WarmupLinearDecay schedule = new WarmupLinearDecay(settings.learningRate(), Math.round(settings.warmupFraction() * total), total, done);
         Optimizer optimizer = Optimizer.adamW().optLearningRateTracker(schedule).optWeightDecays(settings.weightDecay()).build();
-        return new UpdatePlan(perEpoch, total, schedule, optimizer);
+        return new UpdatePlan(perEpoch, total, done, schedule, optimizer);
     }
 
     /** A progress bar over the stage's updates, with rate and ETA, on stderr. */

@@ -15,6 +15,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.denseretrieval.trainer.VectorDiff.maxAbsDiff;
 
 /** The ONNX -> SavedModel converter gives the ONNX model's vectors through the TensorFlow engine. */
 class SavedModelExporterTests {
@@ -60,15 +61,5 @@ class SavedModelExporterTests {
         Path bogus = dir.resolve("model.onnx");
         Files.writeString(bogus, "garbage");
         assertThrows(IOException.class, () -> SavedModelExporter.export(bogus, dir.resolve("out")));
-    }
-
-    static double maxAbsDiff(float[][] a, float[][] b) {
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            for (int j = 0; j < a[i].length; j++) {
-                max = Math.max(max, Math.abs(a[i][j] - b[i][j]));
-            }
-        }
-        return max;
     }
 }

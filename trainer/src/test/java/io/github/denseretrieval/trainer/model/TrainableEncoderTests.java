@@ -12,6 +12,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.denseretrieval.trainer.VectorDiff.maxAbsDiff;
 
 /** The DJL-block BERT on PyTorch computes the vectors ONNX Runtime computes from the same folder. */
 class TrainableEncoderTests {
@@ -40,17 +41,5 @@ class TrainableEncoderTests {
             assertTrue(maxAbsDiff(onnx.encodeQueries(TEXTS), torch.encode(TEXTS, TextRole.QUERY, 3)) <= 1e-4);
             assertEquals(onnx.dimensions(), torch.encode(List.of("x"), TextRole.QUERY, 1)[0].length);
         }
-    }
-
-    static double maxAbsDiff(float[][] a, float[][] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            assertEquals(a[i].length, b[i].length);
-            for (int j = 0; j < a[i].length; j++) {
-                max = Math.max(max, Math.abs(a[i][j] - b[i][j]));
-            }
-        }
-        return max;
     }
 }

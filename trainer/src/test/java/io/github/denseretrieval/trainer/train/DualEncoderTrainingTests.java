@@ -25,6 +25,7 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.github.denseretrieval.trainer.VectorDiff.maxAbsDiff;
 
 /**
  * The CI smoke test of training: a few updates of bge-small on a SciFact slice (BM25 hard
@@ -83,16 +84,5 @@ class DualEncoderTrainingTests {
                 assertTrue(maxAbsDiff(original.encodePassages(SHORT_TEXTS), trainedPassages) > 1e-3);
             }
         }
-    }
-
-    static double maxAbsDiff(float[][] a, float[][] b) {
-        assertEquals(a.length, b.length);
-        double max = 0;
-        for (int i = 0; i < a.length; i++) {
-            for (int j = 0; j < a[i].length; j++) {
-                max = Math.max(max, Math.abs(a[i][j] - b[i][j]));
-            }
-        }
-        return max;
     }
 }
