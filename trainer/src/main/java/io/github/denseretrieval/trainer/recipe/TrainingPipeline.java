@@ -136,7 +136,8 @@ public final class TrainingPipeline implements Closeable {
                         + pseudo.size() + " examples (--augment " + config.augmentQuestions() + ", --positive-threshold "
                         + config.positiveThreshold() + "); raise --augment, lower --positive-threshold or train the cross-encoder longer");
                 }
-                StageResult pretrain = dualEncoderStage("pair-pretrain", config.baseModel(), pseudo, crossBatch().withAlpha(config.pairAlpha()));
+                // The pre-trained model is an intermediate, not a row of the ablation: no test evaluation (it costs a corpus encoding).
+                StageResult pretrain = dualEncoderStage("pair-pretrain", config.baseModel(), pseudo, crossBatch().withAlpha(config.pairAlpha()), false);
                 results.add(pretrain);
                 results.add(dualEncoderStage("pair-finetune", pretrain.model(), denoised, crossBatch().withAlpha(0f)));
             }
@@ -152,6 +153,12 @@ public final class TrainingPipeline implements Closeable {
 
     /** Trains one dual encoder from {@code warmStart} on {@code examples}, exports it and evaluates it. */
     StageResult dualEncoderStage(String stage, Path warmStart, List<TrainingExample> examples, TrainingSettings settings) throws IOException {
+        return dualEncoderStage(stage, warmStart, examples, settings, true);
+    }
+
+    /** As above; {@code evaluated} false skips the evaluation split (intermediate models). */
+    StageResult dualEncoderStage(String stage, Path warmStart, List<TrainingExample> examples, TrainingSettings settings, boolean evaluated)
+        throws IOException {
         Path dir = config.out().resolve(stage);
         Path resultFile = dir.resolve(StageResult.FILE);
         if (Files.exists(resultFile)) {
@@ -203,7 +210,7 @@ public final class TrainingPipeline implements Closeable {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         MetricSummary metrics = null;
         double evalSeconds = 0;
-        if (config.evalSplit() != null) {
+        if (evaluated && config.evalSplit() != null) {
             long e0 = System.nanoTime();
             metrics = evaluate(model).metrics();
             evalSeconds = (System.nanoTime() - e0) / 1e9;
@@ -211,7 +218,7 @@ public final class TrainingPipeline implements Closeable {
                 metrics.recallAt100());
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
-            config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
+            metrics == null ? null : config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
             metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds);
         result.write(resultFile);
         deleteRecursively(checkpoint);

@@ -3,11 +3,13 @@ package io.github.denseretrieval.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The losses against values worked out by hand. */
 class ContrastiveLossTests {
@@ -40,6 +42,48 @@ class ContrastiveLossTests {
             double lp = (-Math.log(Math.E / (2 * Math.E + 1)) - Math.log(Math.E / (Math.E + 2))) / 2;
             double lq = (-Math.log(Math.E / (2 * Math.E + 1)) - Math.log(Math.E / (Math.E + 2))) / 2;
             assertEquals(0.9 * lq + 0.1 * lp, new ContrastiveLoss(0.1f, 1f).loss(q, p, none).getFloat(), 1e-5);
+        }
+    }
+
+    /**
+     * Pseudo-labelled data has the layout PAIR pre-trains on: one question repeated once per
+     * confident positive, no negatives. Every other column of a row is then masked; the loss and
+     * its gradients must stay finite at the trainer's temperature (the masked logits are finite,
+     * not -inf, for this reason).
+     */
+    @Test
+    void pseudoLabelledLayoutKeepsLossAndGradientsFinite() {
+        try (NDManager m = TorchRuntime.engine().newBaseManager()) {
+            int b = 4;
+            float[] unit = new float[b * 3];
+            for (int i = 0; i < b; i++) {
+                unit[i * 3] = 1f;
+            }
+            NDArray q = m.create(unit, new Shape(b, 3));
+            NDArray p = m.randomNormal(new Shape(b, 3));
+            p = p.div(p.norm(new int[] {1}, true));
+            float[] mask = new float[b * b];
+            for (int i = 0; i < b; i++) {
+                for (int j = 0; j < b; j++) {
+                    mask[i * b + j] = i == j ? 0f : 1f;
+                }
+            }
+            q.setRequiresGradient(true);
+            p.setRequiresGradient(true);
+            float value;
+            try (GradientCollector collector = TorchRuntime.engine().newGradientCollector()) {
+                NDArray loss = new ContrastiveLoss(0.1f, 0.02f).loss(q, p, m.create(mask, new Shape(b, b)));
+                value = loss.getFloat();
+                collector.backward(loss);
+            }
+            // Each row has only its own positive left, so both softmaxes are certain: the loss is 0.
+            assertEquals(0f, value, 1e-4);
+            for (float g : q.getGradient().toFloatArray()) {
+                assertTrue(Float.isFinite(g), "question gradient " + g);
+            }
+            for (float g : p.getGradient().toFloatArray()) {
+                assertTrue(Float.isFinite(g), "passage gradient " + g);
+            }
         }
     }
 
