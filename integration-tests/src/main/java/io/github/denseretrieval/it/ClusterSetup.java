@@ -47,7 +47,9 @@ public final class ClusterSetup {
      * {@code _meta} and the same count); otherwise recreates it and ingests. Returns null on reuse.
      */
     public CorpusIngester.Result ensureIndex(String index, EvaluationSet set, int dims, Path dataDir) throws IOException {
-        String fingerprint = fingerprint(set, dataDir);
+        ObjectNode vectorField = vectorMapping(dims);
+        // The vector mapping is part of the fingerprint: an index built with other index options is rebuilt, not reused.
+        String fingerprint = fingerprint(set, dataDir) + "-" + Integer.toHexString(vectorField.toString().hashCode());
         ClusterClient.Answer existing = client.send("GET", "/" + index + "/_mapping", null);
         if (existing.ok()) {
             JsonNode meta = existing.body().path(index).path("mappings").path("_meta");
@@ -66,7 +68,7 @@ public final class ClusterSetup {
         settings.put("index.default_pipeline", pipeline);
         ObjectNode mappings = body.putObject("mappings");
         mappings.putObject("_meta").put("corpus_fingerprint", fingerprint);
-        mappings.putObject("properties").putObject("text_vector").put("type", "dense_vector").put("dims", dims);
+        mappings.putObject("properties").set("text_vector", vectorField);
         client.sendOk("PUT", "/" + index, body.toString());
         System.out.println("ingesting " + set.passages().size() + " passages into [" + index + "] through pipeline [" + pipeline + "] ...");
         CorpusIngester.Result result = new CorpusIngester(client, index, pipeline, 128, true).ingest(set.passages());
@@ -75,6 +77,23 @@ public final class ClusterSetup {
                 Math.min(5, result.failures().size())));
         }
         return result;
+    }
+
+    /**
+     * es-config's {@code text_vector} mapping with {@code dims} put in. A field given at index
+     * creation replaces the template's definition of that field whole, so sending only the type
+     * and dims would silently drop the template's similarity and index options (Elasticsearch
+     * then defaults to cosine and int8-quantised HNSW).
+     */
+    ObjectNode vectorMapping(int dims) throws IOException {
+        JsonNode template = ClusterClient.json().readTree(Files.readString(esConfig.resolve("index-template.json"), StandardCharsets.UTF_8));
+        JsonNode field = template.path("template").path("mappings").path("properties").path("text_vector");
+        if (!field.isObject()) {
+            throw new IllegalStateException(esConfig.resolve("index-template.json") + " has no [template.mappings.properties.text_vector]");
+        }
+        ObjectNode copy = ((ObjectNode) field).deepCopy();
+        copy.put("dims", dims);
+        return copy;
     }
 
     /** The index mapping's {@code _meta} (where the quickstart records what it derived from the data). */

@@ -41,6 +41,12 @@ class SciFactOnRealNodeIT {
         assertEquals(set.passages().size(), ingest.indexed());
         System.out.printf(Locale.ROOT, "reduced SciFact: %d passages ingested at %.1f docs/s%n", ingest.indexed(), ingest.docsPerSecond());
 
+        // The index keeps es-config's vector settings (exact float HNSW, dot product), not Elasticsearch's int8 default.
+        JsonNode vectorMapping = es.sendOk("GET", "/" + index + "/_mapping", null).path(index).path("mappings").path("properties")
+            .path("text_vector");
+        assertEquals("hnsw", vectorMapping.path("index_options").path("type").asText(), vectorMapping.toString());
+        assertEquals("dot_product", vectorMapping.path("similarity").asText(), vectorMapping.toString());
+
         JsonNode withVectors = es.sendOk("POST", "/" + index + "/_count", "{\"query\":{\"exists\":{\"field\":\"text_vector\"}}}");
         assertEquals(set.passages().size(), withVectors.path("count").asInt(), "every passage must have a vector");
         JsonNode doc = es.sendOk("GET", "/" + index + "/_doc/" + set.passages().get(0).id(), null);
