@@ -3,6 +3,7 @@ package io.github.denseretrieval.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.denseretrieval.trainer.eval.ClusterSearch;
 import io.github.denseretrieval.trainer.eval.HybridTuning;
 
 import java.io.IOException;
@@ -41,8 +42,7 @@ public final class SearchTemplates {
         if (template == null) {
             throw new IllegalArgumentException("unknown search mode [" + mode + "]; valid modes are " + templates.keySet());
         }
-        // The question goes inside a JSON string literal, escaped.
-        String body = template.replace("\"{{query}}\"", ClusterClient.jsonString(question));
+        String body = ClusterSearch.fill(template, question);
         return modelId == null ? body : ClusterSetup.withModel(body, modelId);
     }
 

@@ -3,6 +3,7 @@ package io.github.denseretrieval.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import io.github.denseretrieval.trainer.eval.ClusterSearch;
 import io.github.denseretrieval.trainer.eval.HybridTuning;
 import io.github.denseretrieval.trainer.metrics.Evaluator;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
@@ -57,6 +58,11 @@ class SciFactOnRealNodeIT {
         Run bm25 = runner.run(SearchTemplates.BM25, set.queries(), false).run();
         Run dense = runner.run(SearchTemplates.DENSE, set.queries(), false).run();
         Run hybrid = runner.run(SearchTemplates.HYBRID, set.queries(), false).run();
+        // The trainer's `evaluate --es-url` path sends the same bodies and must see the same ranking.
+        Run viaTrainer = new ClusterSearch(RealNode.node().url(), index,
+            java.nio.file.Files.readString(RealNode.ES_CONFIG.resolve("searches/dense.json")), null).run(set.queries());
+        assertEquals(dense.asMap(), viaTrainer.asMap());
+
         MetricSummary mb = Evaluator.evaluate(set.qrels(), bm25);
         MetricSummary md = Evaluator.evaluate(set.qrels(), dense);
         MetricSummary mh = Evaluator.evaluate(set.qrels(), hybrid);
