@@ -7,6 +7,7 @@ import com.google.gson.JsonPrimitive;
 import io.github.denseretrieval.encoder.TextEncoder;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.eval.ClusterSearch;
+import io.github.denseretrieval.trainer.export.TrainedModelExport;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
 import io.github.denseretrieval.trainer.eval.DenseEvaluation;
 import io.github.denseretrieval.trainer.metrics.Evaluator;
@@ -43,6 +44,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Option(names = "--model", description = "Model folder (model.json, tokenizer.json, weights): evaluate in-process.")
     Path model;
+
+    @Option(names = "--query-model", description = "With --model: a separate question tower (default: <model>/../query/onnx when it exists, else --model).")
+    Path queryModel;
 
     @Option(names = "--es-url", description = "Evaluate through this cluster instead (e.g. http://localhost:9200; user:pass@ for basic auth).")
     String esUrl;
@@ -84,10 +88,15 @@ final class EvaluateCommand implements Callable<Integer> {
         if (esUrl != null) {
             return throughCluster(set);
         }
-        try (TextEncoder encoder = TextEncoder.open(model, modelOptions.toEncoderOptions())) {
+        Path questionModel = queryModel != null ? queryModel : TrainedModelExport.queryTowerOf(model);
+        try (TextEncoder encoder = TextEncoder.open(model, modelOptions.toEncoderOptions());
+             TextEncoder questions = questionModel.equals(model) ? null : TextEncoder.open(questionModel, modelOptions.toEncoderOptions())) {
+            if (questions != null) {
+                System.out.printf(Locale.ROOT, "question tower %s%n", questions.manifest().name());
+            }
             System.out.printf(Locale.ROOT, "model %s (%s), %d passages, %d questions%s%n", encoder.manifest().name(),
                 encoder.engineDescription(), set.passages().size(), set.queries().size(), set.reduced() ? " (reduced set)" : "");
-            DenseEvaluation evaluation = DenseEvaluation.run(encoder, set);
+            DenseEvaluation evaluation = DenseEvaluation.run(questions != null ? questions : encoder, encoder, set);
             MetricSummary m = evaluation.metrics();
             Run run = evaluation.run();
             double perSecond = evaluation.passagesPerSecond();

@@ -142,6 +142,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue an interrupted run in --out: finished stages are reused, the current one restarts after its last epoch.")
     boolean resume;
 
+    @Option(names = "--separate-towers", description = {"Train a question tower and a passage tower (DPR's original form) instead of one",
+        "shared encoder; each stage then also writes <stage>/query/onnx. Not with --recipe pair."})
+    boolean separateTowers;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed for shuffling, dev hold-out and heads (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -154,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.device(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
-            mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume);
+            mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers);
         long start = System.nanoTime();
         List<StageResult> results;
         try (TrainingPipeline pipeline = TrainingPipeline.open(config)) {

@@ -17,11 +17,16 @@ import java.util.Map;
 public record DenseEvaluation(MetricSummary metrics, Run run, List<String> passageIds, float[][] passageVectors, double passagesPerSecond) {
 
     public static DenseEvaluation run(TextEncoder encoder, EvaluationSet set) {
+        return run(encoder, encoder, set);
+    }
+
+    /** As {@link #run(TextEncoder, EvaluationSet)} for a model with a question tower and a passage tower. */
+    public static DenseEvaluation run(TextEncoder questions, TextEncoder passages, EvaluationSet set) {
         long start = System.nanoTime();
-        float[][] passageVectors = new ProgressEncoder(encoder).encodePassages(set.passageTexts());
+        float[][] passageVectors = new ProgressEncoder(passages).encodePassages(set.passageTexts());
         double seconds = (System.nanoTime() - start) / 1e9;
         List<String> qids = List.copyOf(set.queries().keySet());
-        float[][] queryVectors = encoder.encodeQueries(qids.stream().map(set.queries()::get).toList());
+        float[][] queryVectors = questions.encodeQueries(qids.stream().map(set.queries()::get).toList());
         Map<String, float[]> byId = new LinkedHashMap<>();
         for (int i = 0; i < qids.size(); i++) {
             byId.put(qids.get(i), queryVectors[i]);

@@ -23,8 +23,20 @@ public final class TrainedModelExport {
 
     public static final String ONNX_DIR = "onnx";
     public static final String TENSORFLOW_DIR = "tensorflow";
+    /** Where a two-tower model keeps its question tower, beside the passage tower: {@code <out>/query/onnx}. */
+    public static final String QUERY_TOWER_DIR = "query";
 
     private TrainedModelExport() {}
+
+    /**
+     * The question tower that goes with an exported (or any) model folder: {@code ../query/onnx}
+     * when training wrote separate towers, else the folder itself, which serves both roles.
+     */
+    public static Path queryTowerOf(Path modelFolder) {
+        Path parent = modelFolder.toAbsolutePath().normalize().getParent();
+        Path query = parent == null ? null : parent.resolve(QUERY_TOWER_DIR).resolve(ONNX_DIR);
+        return query != null && modelFolder.getFileName().toString().equals(ONNX_DIR) && Files.isDirectory(query) ? query : modelFolder;
+    }
 
     /**
      * @param base       the ONNX model folder training started from

@@ -29,26 +29,29 @@ import java.util.stream.IntStream;
 /**
  * A model folder's encoder opened for training: the ONNX weights as a {@link BertTower} on the
  * PyTorch engine, the folder's tokenizer, prefixes, pooling and normalisation, so that a vector
- * computed here is the vector the plugin computes from the exported folder. Questions and
- * passages share the tower (PAIR's passage-centric loss compares passages with passages, which
- * only means something in one space). Not thread-safe: training is one thread driving the engine.
+ * computed here is the vector the plugin computes from the exported folder. By default questions
+ * and passages share one tower (PAIR's passage-centric loss compares passages with passages,
+ * which only means something in one space); DPR's original form has two towers, one per role,
+ * each warm-started from a folder. Not thread-safe: training is one thread driving the engine.
  */
 public final class TrainableEncoder implements AutoCloseable {
 
     private final Path folder;
     private final ModelManifest manifest;
     private final NDManager manager;
-    private final BertTower tower;
+    private final BertTower queryTower;
+    private final BertTower passageTower;
     private final ParameterStore store;
     private final TextTokenizer queryTokenizer;
     private final TextTokenizer passageTokenizer;
 
-    private TrainableEncoder(Path folder, ModelManifest manifest, NDManager manager, BertTower tower,
+    private TrainableEncoder(Path folder, ModelManifest manifest, NDManager manager, BertTower queryTower, BertTower passageTower,
                              TextTokenizer queryTokenizer, TextTokenizer passageTokenizer) {
         this.folder = folder;
         this.manifest = manifest;
         this.manager = manager;
-        this.tower = tower;
+        this.queryTower = queryTower;
+        this.passageTower = passageTower;
         this.store = new ParameterStore(manager, false);
         this.queryTokenizer = queryTokenizer;
         this.passageTokenizer = passageTokenizer;
@@ -60,19 +63,48 @@ public final class TrainableEncoder implements AutoCloseable {
      * model's {@code max_seq_length}).
      */
     public static TrainableEncoder open(Path folder, Device device, int queryMaxLength, int passageMaxLength) throws IOException {
+        return open(folder, null, device, queryMaxLength, passageMaxLength);
+    }
+
+    /**
+     * As {@link #open(Path, Device, int, int)}; with a {@code queryFolder}, questions get a tower
+     * of their own warm-started from it (which may be {@code folder} itself), and {@code folder}
+     * becomes the passage tower. The two folders must share the tokenizer and vector settings.
+     */
+    public static TrainableEncoder open(Path folder, Path queryFolder, Device device, int queryMaxLength, int passageMaxLength)
+        throws IOException {
+        ModelManifest manifest = onnxManifest(folder);
+        NDManager manager = TorchRuntime.engine().newBaseManager(device);
+        BertTower passageTower = tower(manager, folder, manifest);
+        BertTower queryTower = passageTower;
+        if (queryFolder != null) {
+            ModelManifest query = onnxManifest(queryFolder);
+            if (query.dimensions() != manifest.dimensions() || query.pooling() != manifest.pooling() || query.normalize() != manifest.normalize()) {
+                manager.close();
+                throw new InvalidModelException("query tower [" + queryFolder + "] and passage tower [" + folder
+                    + "] differ in dimensions, pooling or normalisation");
+            }
+            queryTower = tower(manager, queryFolder, query);
+        }
+        Path tokenizerFile = folder.resolve(TextEncoder.TOKENIZER_FILE);
+        int cap = manifest.maxSeqLength();
+        return new TrainableEncoder(folder, manifest, manager, queryTower, passageTower,
+            TextTokenizer.open(tokenizerFile, Math.min(cap, queryMaxLength)), TextTokenizer.open(tokenizerFile, Math.min(cap, passageMaxLength)));
+    }
+
+    private static ModelManifest onnxManifest(Path folder) throws IOException {
         ModelManifest manifest = ModelManifest.read(folder);
         if (manifest.engine() != EngineType.ONNX) {
             throw new InvalidModelException("model folder [" + folder + "]: training warm-starts from ONNX weights, but this folder's engine is ["
                 + manifest.engine().jsonName() + "]; train from the ONNX folder it was converted from");
         }
-        BertWeights weights = BertWeights.from(OnnxModelFile.read(folder.resolve(manifest.weights())));
-        NDManager manager = TorchRuntime.engine().newBaseManager(device);
-        BertTower tower = new BertTower(manager, weights);
+        return manifest;
+    }
+
+    private static BertTower tower(NDManager manager, Path folder, ModelManifest manifest) throws IOException {
+        BertTower tower = new BertTower(manager, BertWeights.from(OnnxModelFile.read(folder.resolve(manifest.weights()))));
         tower.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
-        Path tokenizerFile = folder.resolve(TextEncoder.TOKENIZER_FILE);
-        int cap = manifest.maxSeqLength();
-        return new TrainableEncoder(folder, manifest, manager, tower,
-            TextTokenizer.open(tokenizerFile, Math.min(cap, queryMaxLength)), TextTokenizer.open(tokenizerFile, Math.min(cap, passageMaxLength)));
+        return tower;
     }
 
     /**
@@ -81,14 +113,14 @@ public final class TrainableEncoder implements AutoCloseable {
      */
     public NDArray embed(NDManager scope, List<String> texts, TextRole role, boolean training) {
         TokenBatch batch = tokenize(texts, role, IntStream.range(0, texts.size()).toArray());
-        return embed(scope, batch, training);
+        return embed(scope, batch, role, training);
     }
 
-    NDArray embed(NDManager scope, TokenBatch batch, boolean training) {
+    NDArray embed(NDManager scope, TokenBatch batch, TextRole role, boolean training) {
         NDArray ids = scope.create(batch.inputIds(), new Shape(batch.shape()));
         NDArray mask = scope.create(batch.attentionMask(), new Shape(batch.shape()));
         NDArray types = scope.create(batch.tokenTypeIds(), new Shape(batch.shape()));
-        NDArray hidden = tower.forward(store, new NDList(ids, mask, types), training).singletonOrThrow();
+        NDArray hidden = tower(role).forward(store, new NDList(ids, mask, types), training).singletonOrThrow();
         NDArray pooled = pool(hidden, mask, manifest.pooling());
         return manifest.normalize() ? pooled.div(pooled.norm(new int[] {1}, true)) : pooled;
     }
@@ -110,7 +142,7 @@ public final class TrainableEncoder implements AutoCloseable {
         float[][] out = new float[texts.size()][];
         for (int[] rows : TokenBatch.lengthSortedRows(encodings, batchSize)) {
             try (NDManager scope = manager.newSubManager()) {
-                float[] flat = embed(scope, TokenBatch.pad(encodings, rows), false).toFloatArray();
+                float[] flat = embed(scope, TokenBatch.pad(encodings, rows), role, false).toFloatArray();
                 int dim = flat.length / rows.length;
                 for (int r = 0; r < rows.length; r++) {
                     out[rows[r]] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
@@ -133,8 +165,18 @@ public final class TrainableEncoder implements AutoCloseable {
         return role == TextRole.QUERY ? queryTokenizer : passageTokenizer;
     }
 
-    public BertTower tower() {
-        return tower;
+    /** The tower that encodes {@code role}'s texts (the same one for both roles unless the towers are separate). */
+    public BertTower tower(TextRole role) {
+        return role == TextRole.QUERY ? queryTower : passageTower;
+    }
+
+    /** Every distinct tower: one when shared, the passage tower then the query tower when separate. */
+    public List<BertTower> towers() {
+        return separateTowers() ? List.of(passageTower, queryTower) : List.of(passageTower);
+    }
+
+    public boolean separateTowers() {
+        return queryTower != passageTower;
     }
 
     public ModelManifest manifest() {

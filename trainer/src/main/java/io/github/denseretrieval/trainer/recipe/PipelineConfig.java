@@ -22,13 +22,14 @@ import java.nio.file.Path;
  * @param mineDepth          dense candidates retrieved per question for denoising and pseudo-labelling
  * @param denoiseThreshold   candidates the cross-encoder scores above it are dropped as likely positives
  * @param augmentQuestions   pseudo questions to label (0 disables augmentation)
+ * @param separateTowers     a question tower and a passage tower instead of one shared encoder
  */
 public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String evalSplit, Path baseModel, Path crossEncoderModel,
                              Path labelledFile, Path out, Device device, int queryMaxLength, int passageMaxLength, int freezeLayers,
                              int maxTrainQuestions, int maxPassages, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
                              int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, int mineDepth,
                              float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
-                             boolean exportTensorflow, boolean resume) {
+                             boolean exportTensorflow, boolean resume, boolean separateTowers) {
 
     public PipelineConfig {
         if (denoiseThreshold <= 0 || denoiseThreshold > 1) {
@@ -37,6 +38,10 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
         if (negativeThreshold >= positiveThreshold) {
             throw new IllegalArgumentException("pseudo-label negative threshold (" + negativeThreshold + ") must be below the positive one ("
                 + positiveThreshold + ")");
+        }
+        if (separateTowers && recipe == Recipe.PAIR) {
+            throw new IllegalArgumentException("the pair recipe needs one shared encoder: its passage-centric loss compares passages with "
+                + "passages and questions in one space; drop --separate-towers");
         }
         if (crossBatch < 2) {
             throw new IllegalArgumentException("cross batch must be >= 2, got " + crossBatch);

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.denseretrieval.encoder.EncoderOptions;
 import io.github.denseretrieval.encoder.TextEncoder;
+import io.github.denseretrieval.encoder.TextRole;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.beir.Passage;
 import io.github.denseretrieval.trainer.data.TrainingData;
@@ -15,6 +16,7 @@ import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.mining.NegativeMiner;
+import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import io.github.denseretrieval.trainer.train.CrossEncoderTrainer;
@@ -178,8 +180,10 @@ public final class TrainingPipeline implements Closeable {
         List<Float> losses;
         JsonObject provenance = provenance(stage, settings, examples.size());
         Path model;
-        try (TrainableEncoder encoder = TrainableEncoder.open(start, config.device(), config.queryMaxLength(), config.passageMaxLength())) {
-            encoder.tower().freezeBottom(config.freezeLayers());
+        Path queryStart = config.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
+        try (TrainableEncoder encoder = TrainableEncoder.open(start, queryStart, config.device(), config.queryMaxLength(),
+            config.passageMaxLength())) {
+            encoder.towers().forEach(t -> t.freezeBottom(config.freezeLayers()));
             DualEncoderTrainer trainer = new DualEncoderTrainer(encoder, settings, log);
             if (!dev.isEmpty() && firstEpoch == 1) {
                 MetricSummary m = dev.evaluate(encoder);
@@ -204,8 +208,7 @@ public final class TrainingPipeline implements Closeable {
                 provenance.addProperty("first_loss", losses.get(0));
                 provenance.addProperty("last_loss", losses.get(losses.size() - 1));
             }
-            model = TrainedModelExport.write(config.baseModel(), encoder.tower().trainedWeights(), encoder.tower().trainedTensors(), dir,
-                modelName(stage), provenance, config.exportTensorflow());
+            model = export(encoder, dir, modelName(stage), provenance, config.exportTensorflow());
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         MetricSummary metrics = null;
@@ -230,13 +233,36 @@ public final class TrainingPipeline implements Closeable {
         deleteRecursively(checkpoint);
         JsonObject p = provenance.deepCopy();
         p.addProperty("checkpoint_epoch", epoch);
-        TrainedModelExport.write(config.baseModel(), encoder.tower().trainedWeights(), encoder.tower().trainedTensors(), checkpoint,
-            modelName(stage) + "-epoch" + epoch, p, false);
+        export(encoder, checkpoint, modelName(stage) + "-epoch" + epoch, p, false);
         JsonObject state = new JsonObject();
         state.addProperty("stage", stage);
         state.addProperty("epoch", epoch);
         state.addProperty("warm_start", warmStart.toString());
         Files.writeString(checkpoint.resolve("state.json"), state.toString(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Writes the encoder's model folder, {@code <out>/onnx}; with separate towers that folder is
+     * the passage tower (what an ingest pipeline names) and {@code <out>/query/onnx} the question
+     * tower (what the {@code dense} query names). Returns the first.
+     */
+    private Path export(TrainableEncoder encoder, Path out, String name, JsonObject provenance, boolean tensorflow) throws IOException {
+        BertTower passages = encoder.tower(TextRole.PASSAGE);
+        if (!encoder.separateTowers()) {
+            return TrainedModelExport.write(config.baseModel(), passages.trainedWeights(), passages.trainedTensors(), out, name, provenance,
+                tensorflow);
+        }
+        JsonObject p = provenance.deepCopy();
+        p.addProperty("tower", "passage");
+        p.addProperty("query_model", name + "-query");
+        Path model = TrainedModelExport.write(config.baseModel(), passages.trainedWeights(), passages.trainedTensors(), out, name, p, tensorflow);
+        BertTower questions = encoder.tower(TextRole.QUERY);
+        JsonObject q = provenance.deepCopy();
+        q.addProperty("tower", "query");
+        q.addProperty("passage_model", name);
+        TrainedModelExport.write(config.baseModel(), questions.trainedWeights(), questions.trainedTensors(),
+            out.resolve(TrainedModelExport.QUERY_TOWER_DIR), name + "-query", q, tensorflow);
+        return model;
     }
 
     /** The model folder evaluated on the evaluation split (or, without one, the corpus encoded for mining). */
@@ -251,8 +277,10 @@ public final class TrainingPipeline implements Closeable {
         if (cached != null) {
             return cached;
         }
-        try (TextEncoder encoder = TextEncoder.open(model, EncoderOptions.defaults())) {
-            DenseEvaluation e = DenseEvaluation.run(encoder, evaluationSet);
+        Path queryModel = TrainedModelExport.queryTowerOf(model);
+        try (TextEncoder passages = TextEncoder.open(model, EncoderOptions.defaults());
+             TextEncoder questions = queryModel.equals(model) ? null : TextEncoder.open(queryModel, EncoderOptions.defaults())) {
+            DenseEvaluation e = DenseEvaluation.run(questions != null ? questions : passages, passages, evaluationSet);
             encodings.put(model, e);
             return e;
         }
@@ -328,10 +356,11 @@ public final class TrainingPipeline implements Closeable {
 
     private DenseRanking ranking(Path model) throws IOException {
         DenseEvaluation e = evaluate(model);
-        return new DenseRanking(TextEncoder.open(model, EncoderOptions.defaults()), e.index(), Math.max(30, config.mineDepth()));
+        return new DenseRanking(TextEncoder.open(TrainedModelExport.queryTowerOf(model), EncoderOptions.defaults()), e.index(),
+            Math.max(30, config.mineDepth()));
     }
 
-    /** Ranks questions against a corpus encoding with the encoder that made it. */
+    /** Ranks questions against a corpus encoding with the question encoder that goes with it. */
     private record DenseRanking(TextEncoder encoder, ExactDenseSearch index, int depth) implements Closeable {
         List<io.github.denseretrieval.trainer.metrics.ScoredDoc> search(String question) {
             return index.search(encoder.encodeQuery(question), depth);
@@ -360,6 +389,7 @@ public final class TrainingPipeline implements Closeable {
         p.addProperty("frozen_layers", config.freezeLayers());
         p.addProperty("query_max_length", config.queryMaxLength());
         p.addProperty("passage_max_length", config.passageMaxLength());
+        p.addProperty("towers", config.separateTowers() ? "separate" : "shared");
         p.addProperty("trainer", "dense-retrieval trainer 0.1.0 (DJL PyTorch)");
         return p;
     }

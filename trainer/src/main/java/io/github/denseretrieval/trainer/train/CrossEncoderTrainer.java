@@ -39,7 +39,7 @@ public final class CrossEncoderTrainer {
         UpdatePlan plan = UpdatePlan.of(settings, examples.size(), 1);
         int total = plan.total();
         WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(model.block(), plan.optimizer());
+        ParameterUpdater updater = new ParameterUpdater(List.of(model.block()), plan.optimizer());
         Engine engine = TorchRuntime.engine();
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();

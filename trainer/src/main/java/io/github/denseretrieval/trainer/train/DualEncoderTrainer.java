@@ -48,7 +48,7 @@ public final class DualEncoderTrainer {
         int total = plan.total();
         int done = plan.done();
         WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(encoder.tower(), plan.optimizer());
+        ParameterUpdater updater = new ParameterUpdater(encoder.towers(), plan.optimizer());
         Engine engine = TorchRuntime.engine();
         GradientCache cache = new GradientCache(encoder, engine, settings.chunkSize());
         ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());

@@ -57,6 +57,31 @@ class TrainCommandTests {
     }
 
     @Test
+    void separateTowersExportAQuestionFolderBesideThePassageFolder(@TempDir Path out) throws IOException {
+        Path run = out.resolve("run");
+        assertEquals(0, TrainerCli.run("train", "--recipe", "dpr", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out",
+            run.toString(), "--device", "cpu", "--max-train-examples", "8", "--batch-size", "4", "--epochs", "1", "--dev-questions", "4",
+            "--query-max-length", "16", "--passage-max-length", "32", "--freeze-layers", "10", "--no-tensorflow", "--separate-towers",
+            "--lr", "1e-4"));
+        Path passages = run.resolve("dpr/onnx");
+        Path questions = run.resolve("dpr/query/onnx");
+        assertEquals("passage", ModelManifest.read(passages).provenance().get("tower").getAsString());
+        assertEquals("query", ModelManifest.read(questions).provenance().get("tower").getAsString());
+        assertEquals(ModelManifest.read(questions).name(), ModelManifest.read(passages).provenance().get("query_model").getAsString());
+        // Each tower learnt from its own side only, so the two weight files are no longer the same.
+        String weights = ModelManifest.read(passages).weights();
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(passages.resolve(weights)), Files.readAllBytes(questions.resolve(weights))));
+        // evaluate finds the question tower beside the passage folder.
+        Path report = out.resolve("eval.json");
+        assertEquals(0, TrainerCli.run("evaluate", "--data", SCIFACT.toString(), "--model", passages.toString(), "--max-queries", "5",
+            "--max-passages", "10", "--out", report.toString()));
+        assertTrue(JsonParser.parseString(Files.readString(report, StandardCharsets.UTF_8)).getAsJsonObject().get("ndcg@10").getAsDouble() > 0);
+        // PAIR compares passages with passages: it refuses two towers.
+        assertEquals(1, TrainerCli.run("train", "--recipe", "pair", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out",
+            out.resolve("pair").toString(), "--device", "cpu", "--separate-towers"));
+    }
+
+    @Test
     void mineWritesDprJsonThatTrainingReadsBack(@TempDir Path out) throws IOException {
         Path file = out.resolve("negatives.json");
         assertEquals(0, TrainerCli.run("mine", "--data", SCIFACT.toString(), "--split", "train", "--negatives", "2", "--out", file.toString()));

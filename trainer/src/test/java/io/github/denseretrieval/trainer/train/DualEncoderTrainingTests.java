@@ -11,6 +11,7 @@ import io.github.denseretrieval.trainer.data.TrainingData;
 import io.github.denseretrieval.trainer.export.TrainedModelExport;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.mining.NegativeMiner;
+import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -58,7 +59,7 @@ class DualEncoderTrainingTests {
         // Batch 8 with chunks of 4: the gradient cache has to stitch two chunks per side.
         TrainingSettings settings = new TrainingSettings(8, 4, 1, 5, 0, 5e-5f, 0f, 0.01f, 0.02f, 0.1f, 7);
         try (TrainableEncoder encoder = TrainableEncoder.open(base, Device.cpu(), 32, 64)) {
-            encoder.tower().freezeBottom(8);
+            encoder.tower(TextRole.PASSAGE).freezeBottom(8);
             List<Float> losses = new DualEncoderTrainer(encoder, settings, new TrainingLog(out.resolve("log")))
                 .train("smoke", examples, 1, (epoch, step) -> { });
             System.out.println("smoke-test losses per update: " + losses);
@@ -67,7 +68,8 @@ class DualEncoderTrainingTests {
             assertTrue(Files.size(out.resolve("log/loss.png")) > 0);
             assertEquals(6, Files.readAllLines(out.resolve("log/steps.csv")).size());
 
-            Path onnx = TrainedModelExport.write(base, encoder.tower().trainedWeights(), encoder.tower().trainedTensors(), out.resolve("model"),
+            BertTower tower = encoder.tower(TextRole.PASSAGE);
+            Path onnx = TrainedModelExport.write(base, tower.trainedWeights(), tower.trainedTensors(), out.resolve("model"),
                 "smoke", new JsonObject(), true);
             float[][] trainedPassages = encoder.encode(SHORT_TEXTS, TextRole.PASSAGE, 2);
             float[][] trainedQueries = encoder.encode(SHORT_TEXTS, TextRole.QUERY, 2);
