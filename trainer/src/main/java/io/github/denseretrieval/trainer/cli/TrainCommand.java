@@ -146,11 +146,18 @@ final class TrainCommand implements Callable<Integer> {
         "shared encoder; each stage then also writes <stage>/query/onnx. Not with --recipe pair."})
     boolean separateTowers;
 
+    @Option(names = "--pair-pretrain-data", defaultValue = "pseudo", description = {"What PAIR pre-trains on: pseudo (the cross-encoder's",
+        "pseudo labels, as the paper) or labelled (the labelled questions; the paper's ablation without pseudo data). Default: ${DEFAULT-VALUE}."})
+    String pairPretrainOn;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed for shuffling, dev hold-out and heads (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() throws Exception {
+        if (!pairPretrainOn.equals("pseudo") && !pairPretrainOn.equals("labelled")) {
+            throw new IllegalArgumentException("--pair-pretrain-data must be pseudo or labelled, got [" + pairPretrainOn + "]");
+        }
         TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
             temperature, 0f, seed);
         TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
@@ -158,7 +165,8 @@ final class TrainCommand implements Callable<Integer> {
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.device(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
-            mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers);
+            mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
+            pairPretrainOn.equals("labelled"));
         long start = System.nanoTime();
         List<StageResult> results;
         try (TrainingPipeline pipeline = TrainingPipeline.open(config)) {

@@ -23,13 +23,16 @@ import java.nio.file.Path;
  * @param denoiseThreshold   candidates the cross-encoder scores above it are dropped as likely positives
  * @param augmentQuestions   pseudo questions to label (0 disables augmentation)
  * @param separateTowers     a question tower and a passage tower instead of one shared encoder
+ * @param pairPretrainOnLabelled PAIR pre-trains on the labelled data instead of the teacher's pseudo labels (the paper's
+ *                           "without pseudo data" ablation; for a teacher too weak to label anything confidently)
  */
 public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String evalSplit, Path baseModel, Path crossEncoderModel,
                              Path labelledFile, Path out, Device device, int queryMaxLength, int passageMaxLength, int freezeLayers,
                              int maxTrainQuestions, int maxPassages, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
                              int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, int mineDepth,
                              float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
-                             boolean exportTensorflow, boolean resume, boolean separateTowers) {
+                             boolean exportTensorflow, boolean resume, boolean separateTowers,
+                             boolean pairPretrainOnLabelled) {
 
     public PipelineConfig {
         if (denoiseThreshold <= 0 || denoiseThreshold > 1) {

@@ -52,7 +52,9 @@ import java.util.Set;
  *       plus cross-encoder-labelled pseudo questions).</li>
  *   <li>pair: rocketqa's M1 and cross-encoder, then {@code pair-pretrain} (pseudo-labelled data,
  *       loss {@code (1-alpha) L_Q + alpha L_P}) and {@code pair-finetune} (labelled data with
- *       denoised negatives, {@code L_Q} only, starting from the pre-trained model).</li>
+ *       denoised negatives, {@code L_Q} only, starting from the pre-trained model); with
+ *       {@code --pair-pretrain-data labelled}, {@code pair-pretrain-labelled} and
+ *       {@code pair-finetune-labelled} pre-train on the labelled data instead.</li>
  * </ul>
  */
 public final class TrainingPipeline implements Closeable {
@@ -132,16 +134,20 @@ public final class TrainingPipeline implements Closeable {
             case PAIR -> {
                 StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Mined, crossBatch());
                 List<TrainingExample> denoised = denoisedNegatives(m1.model());
-                List<TrainingExample> pseudo = pseudoLabelled(m1.model());
-                if (pseudo.size() < 2) {
+                // Stage names differ by pre-training data, so the two variants can share a run folder.
+                String suffix = config.pairPretrainOnLabelled() ? "-labelled" : "";
+                List<TrainingExample> pretrainData = config.pairPretrainOnLabelled() ? bm25Mined : pseudoLabelled(m1.model());
+                if (pretrainData.size() < 2) {
                     throw new IllegalStateException("PAIR pre-training needs pseudo-labelled data, but the cross-encoder labelled "
-                        + pseudo.size() + " examples (--augment " + config.augmentQuestions() + ", --positive-threshold "
-                        + config.positiveThreshold() + "); raise --augment, lower --positive-threshold or train the cross-encoder longer");
+                        + pretrainData.size() + " examples (--augment " + config.augmentQuestions() + ", --positive-threshold "
+                        + config.positiveThreshold() + "); raise --augment, lower --positive-threshold, train the cross-encoder longer, "
+                        + "or pre-train on the labelled data (--pair-pretrain-data labelled)");
                 }
                 // The pre-trained model is an intermediate, not a row of the ablation: no test evaluation (it costs a corpus encoding).
-                StageResult pretrain = dualEncoderStage("pair-pretrain", config.baseModel(), pseudo, crossBatch().withAlpha(config.pairAlpha()), false);
+                StageResult pretrain = dualEncoderStage("pair-pretrain" + suffix, config.baseModel(), pretrainData,
+                    crossBatch().withAlpha(config.pairAlpha()), false);
                 results.add(pretrain);
-                results.add(dualEncoderStage("pair-finetune", pretrain.model(), denoised, crossBatch().withAlpha(0f)));
+                results.add(dualEncoderStage("pair-finetune" + suffix, pretrain.model(), denoised, crossBatch().withAlpha(0f)));
             }
         }
         return results;
