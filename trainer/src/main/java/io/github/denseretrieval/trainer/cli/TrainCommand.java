@@ -49,7 +49,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Run folder: stage model folders, steps.csv, dev.csv, PNG plots, results.json.")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "auto", description = {"auto, cpu or gpu (default: ${DEFAULT-VALUE}). auto and gpu train on every GPU",
+        "PyTorch sees, with each batch spread over them and its negatives gathered across them."})
     String device;
 
     @Option(names = "--batch-size", defaultValue = "32", description = "DPR stage: questions per update (default: ${DEFAULT-VALUE}).")
@@ -163,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
         TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
             weightDecay, 1f, 0f, seed);
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
-            crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.device(DeviceChoice.fromName(device)),
+            crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
             mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
             pairPretrainOn.equals("labelled"));

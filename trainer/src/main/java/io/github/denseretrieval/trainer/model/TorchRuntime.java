@@ -22,6 +22,19 @@ public final class TorchRuntime {
     }
 
     /**
+     * The devices a dual encoder trains on: every GPU the engine sees for {@code auto} (CPU
+     * without one) and {@code gpu}, the CPU for {@code cpu}. Several devices train replicas whose
+     * batches are gathered into one loss ({@code train.Replicas}).
+     */
+    public static java.util.List<Device> devices(DeviceChoice choice) {
+        Device first = device(choice);
+        if (first.isGpu()) {
+            return java.util.stream.IntStream.range(0, engine().getGpuCount()).mapToObj(Device::gpu).toList();
+        }
+        return java.util.List.of(first);
+    }
+
+    /**
      * The device to train on: {@code auto} takes the first GPU when the engine sees one (CUDA
      * natives on the classpath and a driver) and the CPU otherwise; {@code gpu} fails without one.
      */

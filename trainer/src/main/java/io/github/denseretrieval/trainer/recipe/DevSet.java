@@ -8,7 +8,9 @@ import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
+import io.github.denseretrieval.trainer.metrics.Run;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,11 +32,14 @@ public final class DevSet {
     private final Map<String, String> questions;
     private final Qrels qrels;
     private final List<Passage> pool;
+    /** Each question's own candidates (its BM25 top {@code depth} and judged passages): what a re-ranker is checked on. */
+    private final Map<String, List<Passage>> candidates;
 
-    private DevSet(Map<String, String> questions, Qrels qrels, List<Passage> pool) {
+    private DevSet(Map<String, String> questions, Qrels qrels, List<Passage> pool, Map<String, List<Passage>> candidates) {
         this.questions = questions;
         this.qrels = qrels;
         this.pool = pool;
+        this.candidates = candidates;
     }
 
     /** Holds out {@code count} questions of {@code qrels} (none if 0). */
@@ -47,14 +52,17 @@ public final class DevSet {
             chosen.put(id, queries.get(id));
         }
         Set<String> poolIds = new LinkedHashSet<>();
+        Map<String, List<Passage>> candidates = new LinkedHashMap<>();
         for (Map.Entry<String, String> q : chosen.entrySet()) {
-            poolIds.addAll(qrels.judgements(q.getKey()).keySet());
+            Set<String> own = new LinkedHashSet<>(qrels.judgements(q.getKey()).keySet());
             for (ScoredDoc d : bm25.search(q.getValue(), depth)) {
-                poolIds.add(d.docId());
+                own.add(d.docId());
             }
+            poolIds.addAll(own);
+            candidates.put(q.getKey(), own.stream().filter(corpus::containsKey).map(corpus::get).toList());
         }
         List<Passage> pool = poolIds.stream().filter(corpus::containsKey).map(corpus::get).toList();
-        return new DevSet(chosen, qrels.restrictTo(chosen.keySet()), pool);
+        return new DevSet(chosen, qrels.restrictTo(chosen.keySet()), pool, candidates);
     }
 
     public Set<String> questionIds() {
@@ -78,5 +86,25 @@ public final class DevSet {
             byId.put(ids.get(i), q[i]);
         }
         return Evaluator.evaluate(qrels, new ExactDenseSearch(pool.stream().map(Passage::id).toList(), p).searchAll(byId, 100));
+    }
+
+    /**
+     * The cross-encoder teacher re-ranking each question's own candidates. Only the order inside a
+     * question's candidates counts, so Recall@100 is 1 by construction and nDCG@10 is the figure:
+     * it says whether the teacher ranks better than the dual encoder it is meant to correct.
+     */
+    public MetricSummary evaluate(CrossEncoder teacher) {
+        Run run = new Run();
+        for (Map.Entry<String, List<Passage>> e : candidates.entrySet()) {
+            List<Passage> c = e.getValue();
+            String question = questions.get(e.getKey());
+            float[] p = teacher.probabilities(java.util.Collections.nCopies(c.size(), question), c.stream().map(Passage::titleAndText).toList(), 16);
+            List<ScoredDoc> ranked = new ArrayList<>();
+            for (int i = 0; i < c.size(); i++) {
+                ranked.add(new ScoredDoc(c.get(i).id(), p[i]));
+            }
+            run.put(e.getKey(), ranked);
+        }
+        return Evaluator.evaluate(qrels, run);
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Everything a training run is told.
@@ -27,7 +28,7 @@ import java.nio.file.Path;
  *                           "without pseudo data" ablation; for a teacher too weak to label anything confidently)
  */
 public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String evalSplit, Path baseModel, Path crossEncoderModel,
-                             Path labelledFile, Path out, Device device, int queryMaxLength, int passageMaxLength, int freezeLayers,
+                             Path labelledFile, Path out, List<Device> devices, int queryMaxLength, int passageMaxLength, int freezeLayers,
                              int maxTrainQuestions, int maxPassages, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
                              int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, int mineDepth,
                              float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
@@ -35,6 +36,10 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
                              boolean pairPretrainOnLabelled) {
 
     public PipelineConfig {
+        if (devices.isEmpty()) {
+            throw new IllegalArgumentException("at least one device is needed");
+        }
+        devices = List.copyOf(devices);
         if (denoiseThreshold <= 0 || denoiseThreshold > 1) {
             throw new IllegalArgumentException("denoise threshold must be in (0, 1], got " + denoiseThreshold);
         }
@@ -49,5 +54,10 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
         if (crossBatch < 2) {
             throw new IllegalArgumentException("cross batch must be >= 2, got " + crossBatch);
         }
+    }
+
+    /** The first device: where the cross-encoder trains and the dual encoder's primary replica lives. */
+    public Device device() {
+        return devices.get(0);
     }
 }

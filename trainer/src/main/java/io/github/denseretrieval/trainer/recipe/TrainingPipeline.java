@@ -1,5 +1,6 @@
 package io.github.denseretrieval.trainer.recipe;
 
+import ai.djl.Device;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.github.denseretrieval.encoder.EncoderOptions;
@@ -21,6 +22,7 @@ import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import io.github.denseretrieval.trainer.train.CrossEncoderTrainer;
 import io.github.denseretrieval.trainer.train.DualEncoderTrainer;
+import io.github.denseretrieval.trainer.train.Replicas;
 import io.github.denseretrieval.trainer.train.TrainingExample;
 import io.github.denseretrieval.trainer.train.TrainingLog;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
@@ -187,10 +189,16 @@ public final class TrainingPipeline implements Closeable {
         JsonObject provenance = provenance(stage, settings, examples.size());
         Path model;
         Path queryStart = config.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
+        List<TrainableEncoder> copies = new ArrayList<>();
         try (TrainableEncoder encoder = TrainableEncoder.open(start, queryStart, config.device(), config.queryMaxLength(),
-            config.passageMaxLength())) {
-            encoder.towers().forEach(t -> t.freezeBottom(config.freezeLayers()));
-            DualEncoderTrainer trainer = new DualEncoderTrainer(encoder, settings, log);
+            config.passageMaxLength()); Closeable closeCopies = () -> copies.forEach(TrainableEncoder::close)) {
+            for (Device other : config.devices().subList(1, config.devices().size())) {
+                copies.add(TrainableEncoder.open(start, queryStart, other, config.queryMaxLength(), config.passageMaxLength()));
+            }
+            List<TrainableEncoder> replicas = new ArrayList<>(List.of(encoder));
+            replicas.addAll(copies);
+            replicas.forEach(r -> r.towers().forEach(t -> t.freezeBottom(config.freezeLayers())));
+            DualEncoderTrainer trainer = new DualEncoderTrainer(Replicas.of(replicas), settings, log);
             if (!dev.isEmpty() && firstEpoch == 1) {
                 MetricSummary m = dev.evaluate(encoder);
                 log.dev(stage, 0, m.ndcgAt10(), m.recallAt100());
@@ -353,11 +361,24 @@ public final class TrainingPipeline implements Closeable {
         long t0 = System.nanoTime();
         CrossEncoder model = CrossEncoder.fresh(config.crossEncoderModel(), config.device(), config.crossEncoderMaxLength(), s.seed());
         model.freezeBottom(config.crossEncoderFreezeLayers());
+        teacherDevCheck(model, 0);
         List<Float> losses = new CrossEncoderTrainer(model, s, log).train("cross-encoder", examples);
+        teacherDevCheck(model, s.epochs());
         model.save(dir);
         new StageResult("cross-encoder", config.recipe().jsonName(), dir, examples.size(), losses.size(), (System.nanoTime() - t0) / 1e9,
             null, Double.NaN, Double.NaN, Double.NaN, 0).write(dir.resolve(StageResult.FILE));
         return model;
+    }
+
+    /** Logs how well the teacher orders the dev questions' candidates (epoch 0: the fresh head, a random order). */
+    private void teacherDevCheck(CrossEncoder teacher, int epoch) {
+        if (dev.isEmpty()) {
+            return;
+        }
+        MetricSummary m = dev.evaluate(teacher);
+        log.dev("cross-encoder", epoch, m.ndcgAt10(), m.recallAt100());
+        System.err.printf(Locale.ROOT, "cross-encoder after %d epoch(s): dev nDCG@10 %.4f (re-ranking each question's BM25 top 20 + judged)%n",
+            epoch, m.ndcgAt10());
     }
 
     private DenseRanking ranking(Path model) throws IOException {

@@ -25,12 +25,17 @@ public final class DualEncoderTrainer {
         void epochDone(int epoch, int globalStep);
     }
 
-    private final TrainableEncoder encoder;
+    private final Replicas replicas;
     private final TrainingSettings settings;
     private final TrainingLog log;
 
     public DualEncoderTrainer(TrainableEncoder encoder, TrainingSettings settings, TrainingLog log) {
-        this.encoder = encoder;
+        this(Replicas.of(encoder), settings, log);
+    }
+
+    /** Trains {@code replicas} as one model, each update's batch spread over their devices. */
+    public DualEncoderTrainer(Replicas replicas, TrainingSettings settings, TrainingLog log) {
+        this.replicas = replicas;
         this.settings = settings;
         this.log = log;
     }
@@ -48,9 +53,9 @@ public final class DualEncoderTrainer {
         int total = plan.total();
         int done = plan.done();
         WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(encoder.towers(), plan.optimizer());
+        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer());
         Engine engine = TorchRuntime.engine();
-        GradientCache cache = new GradientCache(encoder, engine, settings.chunkSize());
+        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize());
         ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();
@@ -69,6 +74,7 @@ public final class DualEncoderTrainer {
                             + "; lower --lr or raise --temperature");
                     }
                     float lr = schedule.getNewValue(step + 1 - done);
+                    replicas.allReduceGradients();
                     updater.step();
                     step++;
                     losses.add(value);

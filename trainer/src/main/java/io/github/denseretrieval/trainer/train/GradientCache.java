@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import io.github.denseretrieval.encoder.TextRole;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,25 +20,30 @@ import java.util.List;
  * back-propagate {@code sum(vectors * cached gradients)}, which accumulates exactly the
  * parameter gradient of the full-batch loss. Memory grows with the chunk, not the batch; the
  * price is one extra forward pass. Requires a deterministic encoder (no dropout).
+ *
+ * <p>With several {@link Replicas}, chunks go round the devices in steps (1) and (3) and step (2)
+ * sees the vectors of all of them: the negatives are gathered across devices. The replicas are
+ * driven from this one thread (DJL's PyTorch engine allows one gradient collector at a time);
+ * CUDA runs kernels asynchronously, so the devices still overlap.
  */
 final class GradientCache {
 
-    private final TrainableEncoder encoder;
+    private final Replicas replicas;
     private final Engine engine;
     private final int chunk;
 
-    GradientCache(TrainableEncoder encoder, Engine engine, int chunk) {
+    GradientCache(Replicas replicas, Engine engine, int chunk) {
         if (chunk < 1) {
             throw new IllegalArgumentException("chunk size must be >= 1, got " + chunk);
         }
-        this.encoder = encoder;
+        this.replicas = replicas;
         this.engine = engine;
         this.chunk = chunk;
     }
 
-    /** Accumulates the batch's parameter gradients; returns the batch loss. */
+    /** Accumulates the batch's parameter gradients, each replica those of its own chunks; returns the batch loss. */
     float backward(ContrastiveBatch batch, ContrastiveLoss loss) {
-        try (NDManager scope = encoder.manager().newSubManager()) {
+        try (NDManager scope = replicas.primary().manager().newSubManager()) {
             NDArray q = encodeWithoutGraph(scope, batch.queries(), TextRole.QUERY);
             NDArray p = encodeWithoutGraph(scope, batch.passages(), TextRole.PASSAGE);
             q.setRequiresGradient(true);
@@ -55,8 +61,27 @@ final class GradientCache {
         }
     }
 
+    /**
+     * {@code [from, to)} ranges of at most {@code chunk} texts, and at least one per replica when
+     * there are enough texts, so that every replica takes part (and so has gradients to reduce).
+     */
+    private List<int[]> chunks(int texts) {
+        int size = Math.max(1, Math.min(chunk, (texts + replicas.size() - 1) / replicas.size()));
+        List<int[]> out = new ArrayList<>();
+        for (int start = 0; start < texts; start += size) {
+            out.add(new int[] {start, Math.min(texts, start + size)});
+        }
+        return out;
+    }
+
     private NDArray encodeWithoutGraph(NDManager scope, List<String> texts, TextRole role) {
-        float[][] vectors = encoder.encode(texts, role, chunk);
+        float[][] vectors = new float[texts.size()][];
+        List<int[]> chunks = chunks(texts.size());
+        for (int c = 0; c < chunks.size(); c++) {
+            int[] range = chunks.get(c);
+            float[][] part = replicas.forChunk(c).encode(texts.subList(range[0], range[1]), role, range[1] - range[0]);
+            System.arraycopy(part, 0, vectors, range[0], part.length);
+        }
         float[] flat = new float[vectors.length * vectors[0].length];
         for (int i = 0; i < vectors.length; i++) {
             System.arraycopy(vectors[i], 0, flat, i * vectors[i].length, vectors[i].length);
@@ -65,13 +90,15 @@ final class GradientCache {
     }
 
     private void backpropagate(List<String> texts, TextRole role, NDArray gradients) {
-        for (int start = 0; start < texts.size(); start += chunk) {
-            int end = Math.min(texts.size(), start + chunk);
+        List<int[]> chunks = chunks(texts.size());
+        for (int c = 0; c < chunks.size(); c++) {
+            int[] range = chunks.get(c);
+            TrainableEncoder replica = replicas.forChunk(c);
             // Each chunk's activations live in their own scope, freed before the next chunk runs.
-            try (NDManager chunkScope = encoder.manager().newSubManager();
+            try (NDManager chunkScope = replica.manager().newSubManager();
                  GradientCollector collector = engine.newGradientCollector()) {
-                NDArray vectors = encoder.embed(chunkScope, texts.subList(start, end), role, true);
-                NDArray cached = gradients.get(new NDIndex(start + ":" + end));
+                NDArray vectors = replica.embed(chunkScope, texts.subList(range[0], range[1]), role, true);
+                NDArray cached = gradients.get(new NDIndex(range[0] + ":" + range[1])).toDevice(vectors.getDevice(), false);
                 collector.backward(vectors.mul(cached).sum());
             }
         }

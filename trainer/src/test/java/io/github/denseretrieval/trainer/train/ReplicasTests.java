@@ -1,0 +1,103 @@
+package io.github.denseretrieval.trainer.train;
+
+import ai.djl.Device;
+import io.github.denseretrieval.encoder.TextRole;
+import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
+import io.github.denseretrieval.trainer.model.TrainableEncoder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Data-parallel training must be the same training as on one device: two replicas (both on the
+ * CPU here, the only device CI has; on a GPU machine they are two GPUs) that split every batch's
+ * chunks between them and gather the vectors into one loss end with the weights that one
+ * encoder reaches on the whole batch, and with each other's weights.
+ */
+class ReplicasTests {
+
+    private static final Path BASE = DualEncoderTrainingTests.MODELS.resolve("bge-small-en-v1.5");
+
+    private static final String[][] CLAIMS = {
+        {"Vitamin D lowers fracture risk in the elderly.", "Vitamin D and fractures", "Supplementation with vitamin D reduced hip fractures.",
+            "Statins and muscle pain", "Muscle symptoms were reported by statin users."},
+        {"Aspirin reduces colorectal cancer incidence.", "Aspirin and colorectal cancer", "Daily aspirin lowered colorectal cancer rates.",
+            "Coffee and sleep", "Caffeine intake delayed sleep onset."},
+        {"Smoking increases the risk of lung cancer.", "Tobacco and lung cancer", "Smokers had a higher incidence of lung carcinoma.",
+            "Exercise and mood", "Aerobic exercise improved depressive symptoms."},
+        {"Obesity is associated with type 2 diabetes.", "Body weight and diabetes", "Higher BMI predicted incident type 2 diabetes.",
+            "Antibiotics and the gut", "Antibiotic courses changed the gut microbiome."},
+        {"Measles vaccination prevents measles outbreaks.", "Measles vaccine coverage", "Outbreaks followed drops in MMR coverage.",
+            "Salt and blood pressure", "Sodium reduction lowered systolic pressure."},
+        {"Metformin lowers blood glucose.", "Metformin in diabetes", "Metformin reduced fasting glucose in patients.",
+            "Sunlight and vitamin D", "Skin synthesis of vitamin D depends on UVB."},
+    };
+
+    @Test
+    void twoReplicasReachTheWeightsOfOneEncoder(@TempDir Path out) throws IOException {
+        List<TrainingExample> examples = examples();
+        // Six questions and twelve passages in chunks of two: both replicas get chunks of both sides.
+        TrainingSettings settings = new TrainingSettings(6, 2, 1, 2, 0, 1e-4f, 0f, 0.01f, 0.05f, 0.1f, 3);
+        Map<String, FloatTensor> single;
+        try (TrainableEncoder encoder = open()) {
+            new DualEncoderTrainer(encoder, settings, new TrainingLog(out.resolve("single"))).train("single", examples, 1, (e, s) -> { });
+            single = encoder.tower(TextRole.PASSAGE).trainedTensors();
+        }
+        try (TrainableEncoder first = open(); TrainableEncoder second = open()) {
+            List<Float> losses = new DualEncoderTrainer(Replicas.of(List.of(first, second)), settings, new TrainingLog(out.resolve("replicas")))
+                .train("replicas", examples, 1, (e, s) -> { });
+            assertEquals(2, losses.size());
+            Map<String, FloatTensor> primary = first.tower(TextRole.PASSAGE).trainedTensors();
+            Map<String, FloatTensor> copy = second.tower(TextRole.PASSAGE).trainedTensors();
+            double toSingle = maxDiff(primary, single);
+            double toCopy = maxDiff(primary, copy);
+            System.out.printf("two replicas vs one encoder: max |weight diff| %.2e; replica vs replica %.2e%n", toSingle, toCopy);
+            assertTrue(toSingle <= 1e-5, "replicas drifted from single-device training: " + toSingle);
+            assertTrue(toCopy <= 1e-6, "replicas drifted apart: " + toCopy);
+        }
+        try (TrainableEncoder untouched = open()) {
+            assertTrue(maxDiff(untouched.tower(TextRole.PASSAGE).trainedTensors(), single) > 1e-4, "training changed no weight");
+        }
+    }
+
+    private static TrainableEncoder open() throws IOException {
+        TrainableEncoder encoder = TrainableEncoder.open(BASE, Device.cpu(), 24, 32);
+        encoder.towers().forEach(t -> t.freezeBottom(10));
+        return encoder;
+    }
+
+    private static List<TrainingExample> examples() {
+        List<TrainingExample> out = new ArrayList<>();
+        for (int i = 0; i < CLAIMS.length; i++) {
+            String[] c = CLAIMS[i];
+            Passage positive = new Passage("p" + i, c[1], c[2]);
+            Passage negative = new Passage("n" + i, c[3], c[4]);
+            out.add(new TrainingExample("q" + i, c[0], positive, List.of(negative), Set.of(positive.id())));
+        }
+        return out;
+    }
+
+    private static double maxDiff(Map<String, FloatTensor> a, Map<String, FloatTensor> b) {
+        assertEquals(a.keySet(), b.keySet());
+        double max = 0;
+        for (Map.Entry<String, FloatTensor> e : a.entrySet()) {
+            float[] x = e.getValue().values();
+            float[] y = b.get(e.getKey()).values();
+            assertEquals(x.length, y.length);
+            for (int i = 0; i < x.length; i++) {
+                max = Math.max(max, Math.abs(x[i] - y[i]));
+            }
+        }
+        return max;
+    }
+}
