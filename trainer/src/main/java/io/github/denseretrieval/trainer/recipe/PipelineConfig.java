@@ -15,6 +15,8 @@ import java.util.List;
  * @param baseModel          ONNX model folder the dual encoder starts from
  * @param crossEncoderModel  ONNX model folder the cross-encoder starts from
  * @param labelledFile       labelled examples from a DPR JSON or MS MARCO triples file instead of {@code trainSplit} (null: the split)
+ * @param devices            where the dual encoder trains: one replica per device, batches spread over them (the first also
+ *                           trains the cross-encoder)
  * @param maxTrainQuestions  use only the first N labelled examples (0 = all; smoke tests)
  * @param maxPassages        corpus cut to the judged passages plus N others (0 = all; smoke tests, figures not comparable)
  * @param dual               the dual-encoder stages' settings; {@code batchSize} is DPR's batch

@@ -129,9 +129,16 @@ public final class TrainingPipeline implements Closeable {
                 results.add(m1);
                 List<TrainingExample> denoised = denoisedNegatives(m1.model());
                 results.add(dualEncoderStage("m2-denoised", config.baseModel(), denoised, crossBatch()));
-                List<TrainingExample> augmented = new ArrayList<>(denoised);
-                augmented.addAll(pseudoLabelled(m1.model()));
-                results.add(dualEncoderStage("m3-augmented", config.baseModel(), augmented, crossBatch()));
+                List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                if (pseudo.isEmpty()) {
+                    // M3's data would be M2's, and the seeded training would make M2 again.
+                    System.err.println("m3-augmented skipped: the cross-encoder labelled no pseudo question confidently (--augment "
+                        + config.augmentQuestions() + ", --positive-threshold " + config.positiveThreshold() + "); m2-denoised is the recipe's model");
+                } else {
+                    List<TrainingExample> augmented = new ArrayList<>(denoised);
+                    augmented.addAll(pseudo);
+                    results.add(dualEncoderStage("m3-augmented", config.baseModel(), augmented, crossBatch()));
+                }
             }
             case PAIR -> {
                 StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Mined, crossBatch());

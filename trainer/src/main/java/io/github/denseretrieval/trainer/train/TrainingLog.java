@@ -22,7 +22,8 @@ import java.util.Map;
  * What a training run leaves behind for people to look at: {@code steps.csv} (per update: stage,
  * epoch, step, loss, learning rate, throughput), {@code dev.csv} (per evaluation: dev nDCG@10 and
  * Recall@100) and two PNG plots drawn with XChart, {@code loss.png} and {@code dev-ndcg.png},
- * redrawn whenever a value is added. Appends, so a resumed run continues the same files.
+ * redrawn whenever a value is added. Appends, and reads back what is there, so a resumed run (or
+ * another recipe in the same folder) continues the same files and curves.
  */
 public final class TrainingLog {
 
@@ -36,6 +37,19 @@ public final class TrainingLog {
         Files.createDirectories(dir);
         header("steps.csv", "stage,epoch,step,global_step,loss,learning_rate,questions_per_s,elapsed_s");
         header("dev.csv", "stage,epoch,global_step,dev_ndcg@10,dev_recall@100");
+        // A resumed run, or a second recipe in the same folder, continues the curves of the earlier ones.
+        for (String[] row : rows("steps.csv")) {
+            globalStep = Math.max(globalStep, Integer.parseInt(row[3]));
+            losses.computeIfAbsent(row[0], k -> new ArrayList<>()).add(new double[] {Integer.parseInt(row[3]), Double.parseDouble(row[4])});
+        }
+        for (String[] row : rows("dev.csv")) {
+            dev.computeIfAbsent(row[0], k -> new ArrayList<>()).add(new double[] {Integer.parseInt(row[2]), Double.parseDouble(row[3])});
+        }
+    }
+
+    private List<String[]> rows(String file) throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve(file), StandardCharsets.UTF_8);
+        return lines.subList(1, lines.size()).stream().filter(l -> !l.isBlank()).map(l -> l.split(",")).toList();
     }
 
     private void header(String file, String columns) throws IOException {
@@ -76,6 +90,7 @@ public final class TrainingLog {
     private void plot(String file, String title, String yTitle, Map<String, List<double[]>> series) {
         XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle("update").yAxisTitle(yTitle).build();
         chart.getStyler().setLegendVisible(series.size() > 1);
+        chart.getStyler().setYAxisDecimalPattern("0.###");
         series.forEach((name, points) -> {
             double[] x = points.stream().mapToDouble(p -> p[0]).toArray();
             double[] y = points.stream().mapToDouble(p -> p[1]).toArray();
