@@ -182,9 +182,15 @@ final class TrainCommand implements Callable<Integer> {
         Json.write(out.resolve("results.json"), summary);
         System.out.printf(Locale.ROOT, "%-16s %8s %8s %10s %8s%n", "stage", "updates", "nDCG@10", "Recall@100", "train_s");
         for (StageResult r : results) {
-            System.out.printf(Locale.ROOT, "%-16s %8d %8.4f %10.4f %8.0f%n", r.stage(), r.updates(), r.ndcgAt10(), r.recallAt100(), r.trainSeconds());
+            // Intermediate stages (PAIR's pre-training) are not evaluated: a dash, not NaN.
+            System.out.printf(Locale.ROOT, "%-16s %8d %8s %10s %8.0f%n", r.stage(), r.updates(), figure(r.ndcgAt10()), figure(r.recallAt100()),
+                r.trainSeconds());
         }
         System.out.println("model folder: " + results.get(results.size() - 1).model());
         return 0;
+    }
+
+    private static String figure(double value) {
+        return Double.isNaN(value) ? "-" : String.format(Locale.ROOT, "%.4f", value);
     }
 }

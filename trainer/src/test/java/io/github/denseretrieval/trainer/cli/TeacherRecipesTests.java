@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The recipes with a cross-encoder teacher, end to end on a SciFact slice with the small
  * all-MiniLM-L6 model: RocketQA (M1, teacher, denoising, augmentation, M2, M3), then PAIR in
- * the same run folder, which must reuse M1 and the saved teacher instead of training them again.
+ * the same run folder on the teacher's pseudo labels and on the labelled data, which must reuse M1
+ * and the saved teacher instead of training them again.
  */
 class TeacherRecipesTests {
 
@@ -33,7 +34,10 @@ class TeacherRecipesTests {
     private static final String[] SLICE = {"--data", TrainCommandTests.SCIFACT.toString(), "--eval-split", "test", "--model", MINILM.toString(),
         "--device", "cpu", "--max-train-examples", "8", "--max-passages", "20", "--dev-questions", "4", "--cross-batch", "4", "--chunk-size", "4",
         "--epochs", "1", "--query-max-length", "16", "--passage-max-length", "32", "--freeze-layers", "5", "--ce-batch-size", "2",
-        "--ce-negatives", "1", "--ce-max-length", "48", "--mine-depth", "3", "--augment", "3", "--no-tensorflow"};
+        "--ce-negatives", "1", "--ce-max-length", "48", "--mine-depth", "3", "--augment", "3", "--no-tensorflow",
+        // A teacher trained for four updates is confident about nothing: thresholds this low make it label every
+        // candidate of a pseudo question positive, so that augmentation and PAIR's pseudo-labelled pre-training run.
+        "--positive-threshold", "0.01", "--negative-threshold", "0.005"};
 
     @Test
     void rocketqaThenPairShareTheFirstModelAndTheTeacher(@TempDir Path out) throws IOException {
@@ -51,16 +55,22 @@ class TeacherRecipesTests {
             assertTrue(e.negatives().size() <= 3, "at most --mine-depth candidates survive");
             e.negatives().forEach(n -> assertFalse(e.positiveIds().contains(n.id()), "a judged passage became a negative"));
         }
-        assertTrue(Files.exists(run.resolve("pseudo-labelled.json")));
+        List<TrainingExample> pseudo = TrainingData.fromDprJson(run.resolve("pseudo-labelled.json"));
+        assertEquals(9, pseudo.size(), "3 pseudo questions x their 3 candidates, each one a positive");
 
         long firstModelUpdates = rows(run, "m1-cross-batch");
         long teacherUpdates = rows(run, "cross-encoder");
-        assertEquals(0, TrainerCli.run(args("pair", run, "--pair-pretrain-data", "labelled")));
-        assertEquals(List.of("pair-pretrain-labelled", "pair-finetune-labelled"), stages(run));
+        assertEquals(0, TrainerCli.run(args("pair", run)));
+        assertEquals(List.of("pair-pretrain", "pair-finetune"), stages(run));
+        assertEquals(9, provenance(run, "pair-pretrain").get("training_examples").getAsInt(), "PAIR pre-trains on the pseudo labels");
+        assertEquals(0.1f, provenance(run, "pair-pretrain").get("alpha").getAsFloat(), 1e-6);
+        assertEquals(0f, provenance(run, "pair-finetune").get("alpha").getAsFloat(), 1e-6);
         assertEquals(firstModelUpdates, rows(run, "m1-cross-batch"), "PAIR trained M1 again instead of reusing it");
         assertEquals(teacherUpdates, rows(run, "cross-encoder"), "PAIR trained the teacher again instead of loading it");
-        assertEquals(0.1f, provenance(run, "pair-pretrain-labelled").get("alpha").getAsFloat(), 1e-6);
-        assertEquals(0f, provenance(run, "pair-finetune-labelled").get("alpha").getAsFloat(), 1e-6);
+
+        assertEquals(0, TrainerCli.run(args("pair", run, "--pair-pretrain-data", "labelled")));
+        assertEquals(List.of("pair-pretrain-labelled", "pair-finetune-labelled"), stages(run));
+        assertEquals(8, provenance(run, "pair-pretrain-labelled").get("training_examples").getAsInt());
 
         assertEquals(1, TrainerCli.run(args("pair", run, "--pair-pretrain-data", "teacher")), "an unknown choice fails with a message");
     }
