@@ -118,6 +118,11 @@ public final class CrossEncoder implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
                 float[] p = ai.djl.nn.Activation.sigmoid(logits(scope, TokenBatch.pad(encodings, rows), false)).toFloatArray();
                 for (int r = 0; r < rows.length; r++) {
+                    if (!Float.isFinite(p[r])) {
+                        // NaN compares false with every threshold: denoising would drop the candidate, pseudo-labelling skip it, silently.
+                        throw new IllegalStateException("the cross-encoder scored a pair " + p[r] + "; its weights are not finite "
+                            + "(training diverged?), so its labels cannot be used");
+                    }
                     out[rows[r]] = p[r];
                 }
             }

@@ -50,6 +50,11 @@ public final class CrossEncoderTrainer {
                 Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));
                 for (int from = 0; from + batch <= order.size() && step < total; from += batch) {
                     float value = backward(order.subList(from, from + batch), engine);
+                    if (!Float.isFinite(value)) {
+                        // A teacher with NaN weights scores NaN, and NaN passes no threshold test: stop before it labels anything.
+                        throw new IllegalStateException("stage [" + stage + "]: loss became " + value + " at update " + (step + 1)
+                            + "; lower --ce-lr, train fewer --ce-epochs or use --ce-freeze-layers");
+                    }
                     float lr = schedule.getNewValue(step + 1);
                     updater.step();
                     step++;
