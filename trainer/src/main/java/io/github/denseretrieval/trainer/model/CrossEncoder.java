@@ -110,6 +110,11 @@ public final class CrossEncoder implements AutoCloseable {
         return scorer.forward(store, new NDList(ids, mask, types), training).singletonOrThrow();
     }
 
+    /** Probabilities that each of {@code passages} answers {@code question}, without gradients. */
+    public float[] probabilities(String question, List<String> passages, int batchSize) {
+        return probabilities(java.util.Collections.nCopies(passages.size(), question), passages, batchSize);
+    }
+
     /** Probabilities (sigmoid of the logits) for each pair, without gradients, in length-sorted batches. */
     public float[] probabilities(List<String> questions, List<String> passages, int batchSize) {
         Encoding[] encodings = tokenizer.encodePairs(questions, passages);

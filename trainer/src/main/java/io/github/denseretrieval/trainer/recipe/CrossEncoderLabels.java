@@ -96,7 +96,7 @@ public final class CrossEncoderLabels {
         if (passages.isEmpty()) {
             return new float[0];
         }
-        return teacher.probabilities(passages.stream().map(x -> question).toList(), passages.stream().map(Passage::titleAndText).toList(), BATCH);
+        return teacher.probabilities(question, passages.stream().map(Passage::titleAndText).toList(), BATCH);
     }
 
     private static ProgressBar bar(String task, int max) {

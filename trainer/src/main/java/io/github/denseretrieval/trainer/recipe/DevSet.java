@@ -98,7 +98,7 @@ public final class DevSet {
         for (Map.Entry<String, List<Passage>> e : candidates.entrySet()) {
             List<Passage> c = e.getValue();
             String question = questions.get(e.getKey());
-            float[] p = teacher.probabilities(java.util.Collections.nCopies(c.size(), question), c.stream().map(Passage::titleAndText).toList(), 16);
+            float[] p = teacher.probabilities(question, c.stream().map(Passage::titleAndText).toList(), 16);
             List<ScoredDoc> ranked = new ArrayList<>();
             for (int i = 0; i < c.size(); i++) {
                 ranked.add(new ScoredDoc(c.get(i).id(), p[i]));

@@ -74,13 +74,24 @@ final class GradientCache {
         return out;
     }
 
+    /**
+     * Each replica encodes all the texts of its chunks in one call, so that its encoder can
+     * batch them by length (less padding); with one replica that is the whole batch.
+     */
     private NDArray encodeWithoutGraph(NDManager scope, List<String> texts, TextRole role) {
         float[][] vectors = new float[texts.size()][];
         List<int[]> chunks = chunks(texts.size());
-        for (int c = 0; c < chunks.size(); c++) {
-            int[] range = chunks.get(c);
-            float[][] part = replicas.forChunk(c).encode(texts.subList(range[0], range[1]), role, range[1] - range[0]);
-            System.arraycopy(part, 0, vectors, range[0], part.length);
+        for (int r = 0; r < Math.min(replicas.size(), chunks.size()); r++) {
+            List<Integer> rows = new ArrayList<>();
+            for (int c = r; c < chunks.size(); c += replicas.size()) {
+                for (int i = chunks.get(c)[0]; i < chunks.get(c)[1]; i++) {
+                    rows.add(i);
+                }
+            }
+            float[][] part = replicas.forChunk(r).encode(rows.stream().map(texts::get).toList(), role, chunk);
+            for (int i = 0; i < part.length; i++) {
+                vectors[rows.get(i)] = part[i];
+            }
         }
         float[] flat = new float[vectors.length * vectors[0].length];
         for (int i = 0; i < vectors.length; i++) {

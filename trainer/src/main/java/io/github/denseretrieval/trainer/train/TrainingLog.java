@@ -40,11 +40,15 @@ public final class TrainingLog {
         // A resumed run, or a second recipe in the same folder, continues the curves of the earlier ones.
         for (String[] row : rows("steps.csv")) {
             globalStep = Math.max(globalStep, Integer.parseInt(row[3]));
-            losses.computeIfAbsent(row[0], k -> new ArrayList<>()).add(new double[] {Integer.parseInt(row[3]), Double.parseDouble(row[4])});
+            point(losses, row[0], Integer.parseInt(row[3]), Double.parseDouble(row[4]));
         }
         for (String[] row : rows("dev.csv")) {
-            dev.computeIfAbsent(row[0], k -> new ArrayList<>()).add(new double[] {Integer.parseInt(row[2]), Double.parseDouble(row[3])});
+            point(dev, row[0], Integer.parseInt(row[2]), Double.parseDouble(row[3]));
         }
+    }
+
+    private static void point(Map<String, List<double[]>> series, String stage, int update, double value) {
+        series.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[] {update, value});
     }
 
     private List<String[]> rows(String file) throws IOException {
@@ -63,14 +67,14 @@ public final class TrainingLog {
         globalStep++;
         append("steps.csv", String.format(Locale.ROOT, "%s,%d,%d,%d,%.6f,%.3e,%.3f,%.1f", stage, epoch, step, globalStep, loss, learningRate,
             questionsPerSecond, elapsedSeconds));
-        losses.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[] {globalStep, loss});
+        point(losses, stage, globalStep, loss);
         plot("loss.png", "Training loss", "loss", losses);
     }
 
     /** Records a dev evaluation; {@code epoch} 0 is the model before training. */
     public void dev(String stage, int epoch, double ndcg, double recall) {
         append("dev.csv", String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f", stage, epoch, globalStep, ndcg, recall));
-        dev.computeIfAbsent(stage, k -> new ArrayList<>()).add(new double[] {globalStep, ndcg});
+        point(dev, stage, globalStep, ndcg);
         plot("dev-ndcg.png", "Dev nDCG@10", "nDCG@10", dev);
     }
 
