@@ -8,8 +8,10 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -24,6 +26,11 @@ import java.util.Set;
  *   "query_prefix": "Represent this sentence for searching relevant passages: ",
  *   "passage_prefix": "", "provenance": { "base_model": "...", "recipe": "...", ... } }
  * </pre>
+ *
+ * <p>Model folders are read from a folder operators (and anything with write access to it) can
+ * fill, so reading is bounded: {@code model.json} may hold at most {@value #MAX_FILE_BYTES} bytes,
+ * {@code max_seq_length} may be at most {@value #MAX_SEQ_LENGTH} (it multiplies into array sizes),
+ * and {@link #weightsPath} refuses weights outside the folder.
  *
  * @param similarity the Elasticsearch {@code dense_vector} similarity the vectors are meant for:
  *                   {@code dot_product} and {@code cosine} need no extra care for normalised vectors,
@@ -46,6 +53,16 @@ public record ModelManifest(
     /** The manifest's file name inside a model folder. */
     public static final String FILE_NAME = "model.json";
 
+    /** Largest {@code model.json} accepted (1 MiB): a manifest is a few hundred bytes plus provenance. */
+    public static final int MAX_FILE_BYTES = 1 << 20;
+
+    /**
+     * Largest {@code max_seq_length} accepted. Far above any BERT-style encoder's position table
+     * (512 for the bundled models); the bound keeps batch arrays ({@code rows x max_seq_length},
+     * and the character cut of {@link TextTokenizer}) far from integer overflow.
+     */
+    public static final int MAX_SEQ_LENGTH = 8192;
+
     private static final Set<String> SIMILARITIES = Set.of("dot_product", "cosine", "max_inner_product", "l2_norm");
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
@@ -56,7 +73,8 @@ public record ModelManifest(
         require(dimensions > 0, "dimensions", dimensions, "a positive integer");
         require(pooling != null, "pooling", null, "one of [cls, mean]");
         require(similarity != null && SIMILARITIES.contains(similarity), "similarity", similarity, "one of " + SIMILARITIES);
-        require(maxSeqLength >= 8, "max_seq_length", maxSeqLength, "an integer >= 8");
+        require(maxSeqLength >= 8 && maxSeqLength <= MAX_SEQ_LENGTH, "max_seq_length", maxSeqLength,
+            "an integer in [8, " + MAX_SEQ_LENGTH + "]");
         queryPrefix = queryPrefix == null ? "" : queryPrefix;
         passagePrefix = passagePrefix == null ? "" : passagePrefix;
         provenance = provenance == null ? new JsonObject() : provenance;
@@ -69,7 +87,7 @@ public record ModelManifest(
             throw new InvalidModelException("model folder [" + folder + "] has no " + FILE_NAME);
         }
         try {
-            JsonElement json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+            JsonElement json = JsonParser.parseString(readBounded(file));
             if (!json.isJsonObject()) {
                 throw new InvalidModelException(file + " must hold a JSON object");
             }
@@ -79,6 +97,64 @@ public record ModelManifest(
         } catch (IllegalArgumentException | IllegalStateException | ClassCastException e) {
             throw new InvalidModelException("invalid " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static String readBounded(Path file) throws IOException {
+        // Read at most one byte past the limit instead of trusting Files.size: the file may change
+        // between the two calls, and some special files report size 0.
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw new InvalidModelException(file + " is larger than the limit of " + MAX_FILE_BYTES
+                    + " bytes (1 MiB) for " + FILE_NAME);
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * The weights file or directory inside {@code folder}. Refuses, naming the manifest and the value,
+     * a {@code weights} that is absolute, climbs with {@code ..}, or resolves (through symbolic
+     * links) outside the folder: the folder is the unit an operator installs and that
+     * {@link ModelFolderDigest} identifies, so what is served must live in it. Weights that do not
+     * exist are returned as they are, for the engine to report as not found.
+     *
+     * @throws InvalidModelException if {@code weights} points outside {@code folder}
+     */
+    public Path weightsPath(Path folder) {
+        Path relative;
+        try {
+            relative = Path.of(weights);
+        } catch (InvalidPathException e) {
+            throw outside(folder, "is not a valid path: " + e.getMessage());
+        }
+        if (relative.isAbsolute() || relative.getRoot() != null) {
+            throw outside(folder, "is an absolute path");
+        }
+        for (Path part : relative) {
+            if (part.toString().equals("..")) {
+                throw outside(folder, "climbs out with [..]");
+            }
+        }
+        Path resolved = folder.resolve(relative).normalize();
+        if (!Files.exists(resolved)) {
+            return resolved;
+        }
+        try {
+            Path real = resolved.toRealPath();
+            Path realFolder = folder.toRealPath();
+            if (!real.startsWith(realFolder)) {
+                throw outside(folder, "resolves to [" + real + "] through a symbolic link");
+            }
+            return resolved;
+        } catch (IOException e) {
+            throw new InvalidModelException("cannot resolve weights [" + weights + "] in model folder [" + folder + "]: " + e, e);
+        }
+    }
+
+    private InvalidModelException outside(Path folder, String why) {
+        return new InvalidModelException(folder.resolve(FILE_NAME) + ": [weights] is [" + weights + "] which " + why
+            + "; weights must be a file or directory inside the model folder [" + folder + "]");
     }
 
     /** Parses a manifest from its JSON form. */

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A BERT-style TensorFlow SavedModel (tag {@code serve}, signature {@code serving_default}, inputs
@@ -38,6 +39,7 @@ public final class TensorFlowSession implements InferenceSession {
     private final ZooModel<NDList, NDList> model;
     private final BlockingQueue<Predictor<NDList, NDList>> predictors;
     private final String description;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private TensorFlowSession(ZooModel<NDList, NDList> model, int poolSize, String device) {
         this.model = model;
@@ -137,8 +139,12 @@ public final class TensorFlowSession implements InferenceSession {
         return description;
     }
 
+    /** Closes the predictors and the model once; later calls do nothing (a second native close would be a double free). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         predictors.forEach(Predictor::close);
         model.close();
     }

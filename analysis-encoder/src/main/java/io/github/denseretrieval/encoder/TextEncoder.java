@@ -6,6 +6,7 @@ import java.io.Closeable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Turns questions and passages into the vectors a dense retrieval model was trained to produce:
@@ -13,12 +14,16 @@ import java.util.List;
  *
  * <p>Opened from a model folder ({@code model.json}, {@code tokenizer.json}, weights; see the
  * module README). Inputs are sorted by token count and cut into batches of
- * {@link EncoderOptions#batchSize()}, each padded only to its own longest text, so a mixed batch
- * wastes little compute on padding; results come back in the caller's order.
+ * {@link EncoderOptions#batchSize()} texts and at most {@link EncoderOptions#maxBatchTokens()}
+ * rows x padded length, each padded only to its own longest text, so a mixed batch wastes little
+ * compute on padding and a batch of long texts does not grow the engine's memory without bound;
+ * results come back in the caller's order.
  *
  * <p>Thread-safe: any number of threads may encode at once (the engines are thread-safe, see
- * {@link InferenceSession}). Close it once, after the last call; it closes the engine and the
- * tokenizer.
+ * {@link InferenceSession}). Close it after the last call; it closes the engine and the tokenizer.
+ * {@link #close} is idempotent, and an encode call that starts after it fails with
+ * {@link IllegalStateException} instead of reaching freed native memory; closing while a call is
+ * still running is the caller's bug (hold a reference count, as the plugin does).
  */
 public final class TextEncoder implements Closeable {
 
@@ -30,6 +35,7 @@ public final class TextEncoder implements Closeable {
     private final TextTokenizer tokenizer;
     private final InferenceSession session;
     private final EncoderOptions options;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private TextEncoder(Path folder, ModelManifest manifest, TextTokenizer tokenizer, InferenceSession session, EncoderOptions options) {
         this.folder = folder;
@@ -61,10 +67,11 @@ public final class TextEncoder implements Closeable {
 
     private static TextEncoder load(Path folder, EncoderOptions options) {
         ModelManifest manifest = ModelManifest.read(folder);
+        // Every check on the folder's files comes before the first native resource is created.
+        Path weights = manifest.weightsPath(folder);
         TextTokenizer tokenizer = TextTokenizer.open(folder.resolve(TOKENIZER_FILE), manifest.maxSeqLength());
         InferenceSession session = null;
         try {
-            Path weights = folder.resolve(manifest.weights());
             session = switch (manifest.engine()) {
                 case ONNX -> OnnxRuntimeSession.open(weights, options);
                 case TENSORFLOW -> TensorFlowSession.open(weights, options);
@@ -135,13 +142,24 @@ public final class TextEncoder implements Closeable {
      *
      * @throws IllegalArgumentException if a text is null, empty or only whitespace (naming its position):
      *                                  such a text has no meaning to encode, and a silent vector for it
-     *                                  would match arbitrary questions
+     *                                  would match arbitrary questions; also if the model's tokenizer
+     *                                  makes no token at all of a text (possible only for tokenizers that
+     *                                  add no special tokens)
+     * @throws IllegalStateException    if the encoder is closed
      */
     public float[][] encode(List<String> texts, TextRole role) {
+        return encodeWithCounts(texts, role).vectors();
+    }
+
+    /**
+     * Like {@link #encode}, and also says how many texts were cut to {@code max_seq_length} and how
+     * many forward passes ran, for callers that report them (a node's stats).
+     */
+    public EncodedTexts encodeWithCounts(List<String> texts, TextRole role) {
         float[][] out = new float[texts.size()][];
         List<TokenBatch> batches = new ArrayList<>();
         List<int[]> positions = new ArrayList<>();
-        tokenize(texts, role, batches, positions);
+        int truncated = tokenize(texts, role, batches, positions);
         for (int b = 0; b < batches.size(); b++) {
             TokenBatch batch = batches.get(b);
             HiddenStates hidden = session.run(batch);
@@ -154,7 +172,7 @@ public final class TextEncoder implements Closeable {
                 out[rows[r]] = v;
             }
         }
-        return out;
+        return new EncodedTexts(out, truncated, batches.size());
     }
 
     /** Tokenizes and batches {@code texts} exactly as {@link #encode} would (for benchmarks). */
@@ -164,7 +182,11 @@ public final class TextEncoder implements Closeable {
         return batches;
     }
 
-    private void tokenize(List<String> texts, TextRole role, List<TokenBatch> batches, List<int[]> positions) {
+    /** Fills {@code batches} and {@code positions}; returns how many texts were cut to the model's window. */
+    private int tokenize(List<String> texts, TextRole role, List<TokenBatch> batches, List<int[]> positions) {
+        if (closed.get()) {
+            throw new IllegalStateException("encoder for model folder [" + folder + "] is closed");
+        }
         String prefix = role.prefix(manifest);
         List<String> prefixed = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
@@ -178,10 +200,23 @@ public final class TextEncoder implements Closeable {
             prefixed.add(prefix + text);
         }
         Encoding[] encodings = tokenizer.encode(prefixed);
-        for (int[] rows : TokenBatch.lengthSortedRows(encodings, options.batchSize())) {
+        int truncated = 0;
+        for (int i = 0; i < encodings.length; i++) {
+            if (encodings[i].exceedMaxLength()) {
+                truncated++;
+            }
+            // ONNX Runtime answers a [rows, 0] batch with [rows, 0, dim] hidden states: CLS pooling
+            // would then fail on a token that is not there, and mean pooling would silently return
+            // a zero vector.
+            if (encodings[i].getIds().length == 0) {
+                throw new IllegalArgumentException("text at position [" + i + "] has no tokens for this model's tokenizer; there is nothing to encode");
+            }
+        }
+        for (int[] rows : TokenBatch.lengthSortedRows(encodings, options.batchSize(), options.maxBatchTokens())) {
             batches.add(TokenBatch.pad(encodings, rows));
             positions.add(rows);
         }
+        return truncated;
     }
 
     /** Scales {@code v} to unit L2 length (a zero vector stays zero). */
@@ -199,8 +234,12 @@ public final class TextEncoder implements Closeable {
         }
     }
 
+    /** Closes the engine and the tokenizer once; later calls do nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         try {
             session.close();
         } finally {

@@ -27,15 +27,29 @@ public record TokenBatch(long[] inputIds, long[] attentionMask, long[] tokenType
      * batches of similar lengths pad little, and the first batch shows the peak memory.
      */
     public static List<int[]> lengthSortedRows(Encoding[] encodings, int batchSize) {
+        return lengthSortedRows(encodings, batchSize, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The indices of {@code encodings}, longest first, cut into groups of at most {@code batchSize}
+     * whose rows x padded length stays within {@code maxBatchTokens}. A group is padded to its first
+     * (longest) text, so a group of long texts holds fewer rows; a text longer than
+     * {@code maxBatchTokens} on its own forms a group of one.
+     */
+    public static List<int[]> lengthSortedRows(Encoding[] encodings, int batchSize, int maxBatchTokens) {
         Integer[] order = IntStream.range(0, encodings.length).boxed().toArray(Integer[]::new);
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> encodings[i].getIds().length).reversed());
         List<int[]> groups = new ArrayList<>();
-        for (int start = 0; start < order.length; start += batchSize) {
-            int[] rows = new int[Math.min(batchSize, order.length - start)];
+        int start = 0;
+        while (start < order.length) {
+            long padded = Math.max(1, encodings[order[start]].getIds().length);
+            int fit = (int) Math.max(1, Math.min(batchSize, maxBatchTokens / padded));
+            int[] rows = new int[Math.min(fit, order.length - start)];
             for (int r = 0; r < rows.length; r++) {
                 rows[r] = order[start + r];
             }
             groups.add(rows);
+            start += rows.length;
         }
         return groups;
     }

@@ -1,5 +1,8 @@
 package io.github.denseretrieval.encoder;
 
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,17 @@ class TextEncoderTests {
             s += a[i] * b[i];
         }
         return s;
+    }
+
+    @Test
+    void countsTruncatedTextsAndForwardPasses() {
+        String longText = "malaria ".repeat(600);
+        EncodedTexts counted = encoder.encodeWithCounts(List.of("short claim", longText, "another short claim"), TextRole.PASSAGE);
+        assertEquals(3, counted.vectors().length);
+        assertEquals(1, counted.truncatedTexts(), "only the 600-word text exceeds 512 tokens");
+        assertTrue(counted.forwardPasses() >= 1);
+        float[] plain = encoder.encodePassages(List.of(longText))[0];
+        assertArrayEquals(plain, counted.vectors()[1], 1e-6f);
     }
 
     @Test
@@ -145,6 +159,89 @@ class TextEncoderTests {
     }
 
     @Test
+    void aTinyTokenBudgetSplitsBatchesWithinItAndKeepsTheVectors() {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            texts.add("passage " + i + " about " + "cell biology and protein folding ".repeat(i % 6 + 1));
+        }
+        texts.add("x");
+        int budget = 32;
+        float[][] unbounded = encoder.encodePassages(texts);
+        try (TextEncoder bounded = TextEncoder.open(BGE, EncoderOptions.defaults().withBatchSize(4).withMaxBatchTokens(budget))) {
+            List<TokenBatch> batches = bounded.tokenize(texts, TextRole.PASSAGE);
+            assertEquals(texts.size(), batches.stream().mapToInt(TokenBatch::rows).sum());
+            boolean someTextAlone = false;
+            for (TokenBatch b : batches) {
+                assertTrue(b.rows() <= 4, "batch of " + b.rows() + " rows exceeds batch_size 4");
+                // A text longer than the budget on its own is the one allowed exception.
+                assertTrue(b.rows() == 1 || b.rows() * b.cols() <= budget,
+                    "batch of " + b.rows() + " x " + b.cols() + " tokens exceeds max_batch_tokens " + budget);
+                someTextAlone |= b.rows() == 1 && b.cols() > budget;
+            }
+            assertTrue(someTextAlone, "the longest texts exceed the budget and must run alone");
+            assertTrue(batches.size() > encoder.tokenize(texts, TextRole.PASSAGE).size(), "the budget must split batches further");
+            float[][] split = bounded.encodePassages(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertArrayEquals(unbounded[i], split[i], 1e-5f, "text " + i + " changed when batches were split by tokens");
+            }
+        }
+    }
+
+    @Test
+    void tokenBudgetDefaultsToThirtyTwoTextsOf512TokensForTheFourArgumentConstructor() {
+        EncoderOptions options = new EncoderOptions(8, 1, 1, DeviceChoice.CPU);
+        assertEquals(16384, options.maxBatchTokens());
+        assertTrue(options.cpuMemoryArena());
+        assertEquals(100, options.withMaxBatchTokens(100).withBatchSize(3).maxBatchTokens());
+        assertThrows(IllegalArgumentException.class, () -> options.withMaxBatchTokens(0));
+    }
+
+    @Test
+    void memoryArenaCanBeTurnedOffWithoutChangingVectors() {
+        List<String> texts = List.of("malaria parasites", "a longer passage about mosquito nets and bed nets in the tropics");
+        float[][] withArena = encoder.encodePassages(texts);
+        try (TextEncoder noArena = TextEncoder.open(BGE, EncoderOptions.defaults().withCpuMemoryArena(false))) {
+            float[][] without = noArena.encodePassages(texts);
+            for (int i = 0; i < texts.size(); i++) {
+                assertArrayEquals(withArena[i], without[i], 1e-5f);
+            }
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndLaterCallsFailCleanly() {
+        TextEncoder e = TextEncoder.open(MODELS.resolve("bge-small-en-v1.5-q"), EncoderOptions.defaults().withBatchSize(2));
+        assertEquals(384, e.encodeQuery("before close").length);
+        e.close();
+        e.close();
+        IllegalStateException after = assertThrows(IllegalStateException.class, () -> e.encodeQuery("after close"));
+        assertTrue(after.getMessage().contains("closed"), after.getMessage());
+        e.session().close();
+    }
+
+    @Test
+    void weightsOutsideTheModelFolderAreRefusedAtOpen(@TempDir Path dir) throws IOException {
+        copyModelFolderWithout(dir, "model.onnx");
+        Files.createSymbolicLink(dir.resolve("model.onnx"), BGE.resolve("model.onnx").toAbsolutePath());
+        InvalidModelException e = assertThrows(InvalidModelException.class, () -> TextEncoder.open(dir));
+        assertTrue(e.getMessage().contains("model.json") && e.getMessage().contains("inside the model folder"), e.getMessage());
+    }
+
+    @Test
+    void textThatTheTokenizerTurnsIntoNoTokensIsRejectedByPosition(@TempDir Path dir) throws IOException {
+        // Without a post-processor nothing adds [CLS]/[SEP], and the normalizer drops control characters.
+        copyModelFolderWithout(dir, "tokenizer.json");
+        JsonObject tokenizer = JsonParser.parseString(Files.readString(BGE.resolve("tokenizer.json"))).getAsJsonObject();
+        tokenizer.add("post_processor", JsonNull.INSTANCE);
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizer.toString());
+        try (TextEncoder noSpecialTokens = TextEncoder.open(dir)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> noSpecialTokens.encodePassages(List.of("fine", "\u0000\u0001\u200B")));
+            assertTrue(e.getMessage().contains("position [1]") && e.getMessage().contains("no tokens"), e.getMessage());
+        }
+    }
+
+    @Test
     void missingWeightsFileIsReportedWithItsPath(@TempDir Path dir) throws IOException {
         copyModelFolderWithout(dir, "model.onnx");
         InvalidModelException e = assertThrows(InvalidModelException.class, () -> TextEncoder.open(dir));
@@ -178,15 +275,28 @@ class TextEncoderTests {
         assertTrue(bad.getMessage().contains("pooling [max]"), bad.getMessage());
     }
 
-    /** Links (not copies) the bundled model's files into {@code dir}, leaving out {@code skip}. */
-    private static void copyModelFolderWithout(Path dir, String skip) throws IOException {
+    /**
+     * Puts the bundled model's files into {@code dir}, leaving out {@code skip}: {@code model.json}
+     * copied (tests edit it), the large files hard-linked where the file system allows (a symbolic
+     * link to weights outside the folder is refused, see {@link ModelManifest#weightsPath}).
+     */
+    static void copyModelFolderWithout(Path dir, String skip) throws IOException {
+        copyModelFolderWithout(BGE, dir, skip);
+    }
+
+    static void copyModelFolderWithout(Path model, Path dir, String skip) throws IOException {
         for (String f : List.of("model.json", "tokenizer.json", "model.onnx")) {
-            if (!f.equals(skip)) {
-                if (f.equals("model.json")) {
-                    Files.copy(BGE.resolve(f), dir.resolve(f));
-                } else {
-                    Files.createSymbolicLink(dir.resolve(f), BGE.resolve(f).toAbsolutePath());
-                }
+            if (f.equals(skip)) {
+                continue;
+            }
+            if (f.equals("model.json")) {
+                Files.copy(model.resolve(f), dir.resolve(f));
+                continue;
+            }
+            try {
+                Files.createLink(dir.resolve(f), model.resolve(f).toAbsolutePath());
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(model.resolve(f), dir.resolve(f));
             }
         }
     }
