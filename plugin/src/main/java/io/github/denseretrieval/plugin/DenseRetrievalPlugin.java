@@ -5,12 +5,16 @@ import io.github.denseretrieval.encoder.EncoderOptions;
 import io.github.denseretrieval.plugin.action.EncodeTextAction;
 import io.github.denseretrieval.plugin.action.ModelsNodesAction;
 import io.github.denseretrieval.plugin.action.TransportEncodeTextAction;
+import io.github.denseretrieval.plugin.action.StatsNodesAction;
 import io.github.denseretrieval.plugin.action.TransportModelsNodesAction;
+import io.github.denseretrieval.plugin.action.TransportStatsNodesAction;
 import io.github.denseretrieval.plugin.ingest.DenseEncodeProcessor;
 import io.github.denseretrieval.plugin.ingest.PassageBatchers;
 import io.github.denseretrieval.plugin.model.ModelRegistry;
 import io.github.denseretrieval.plugin.rest.RestEncodeAction;
 import io.github.denseretrieval.plugin.rest.RestModelsAction;
+import io.github.denseretrieval.plugin.rest.RestStatsAction;
+import io.github.denseretrieval.plugin.stats.NodeEncodeStats;
 import io.github.denseretrieval.plugin.search.DenseEncodeVectorBuilder;
 import io.github.denseretrieval.plugin.search.DenseQueryBuilder;
 import io.github.denseretrieval.plugin.search.hybrid.HybridRankDoc;
@@ -76,15 +80,18 @@ public class DenseRetrievalPlugin extends Plugin implements IngestPlugin, Search
         int engineThreads = DenseRetrievalSettings.ENGINE_THREADS.get(settings);
         EncoderOptions options = new EncoderOptions(DenseRetrievalSettings.INGEST_BATCH_SIZE.get(settings),
             engineThreads > 0 ? engineThreads : processors, Math.max(1, processors / 2),
-            DeviceChoice.fromName(DenseRetrievalSettings.DEVICE.get(settings)));
-        ModelRegistry models = new ModelRegistry(pluginModelsDir(env), env.configDir().resolve(CONFIG_MODELS_DIR), options);
+            DeviceChoice.fromName(DenseRetrievalSettings.DEVICE.get(settings)))
+            .withMaxBatchTokens(DenseRetrievalSettings.MAX_BATCH_TOKENS.get(settings));
+        ModelRegistry models = new ModelRegistry(pluginModelsDir(env), env.configDir().resolve(CONFIG_MODELS_DIR), options,
+            services.clusterService().getNodeName(), DenseRetrievalSettings.MODELS_LOAD.get(settings));
         models.reload();
         registry.set(models);
-        PassageBatchers passageBatchers = new PassageBatchers(models, services.threadPool(), DenseRetrievalSettings.INGEST_EXECUTOR,
+        NodeEncodeStats stats = new NodeEncodeStats();
+        PassageBatchers passageBatchers = new PassageBatchers(models, stats, services.threadPool(), DenseRetrievalSettings.INGEST_EXECUTOR,
             DenseRetrievalSettings.INGEST_BATCH_SIZE.get(settings), DenseRetrievalSettings.INGEST_MAX_WAIT.get(settings),
             DenseRetrievalSettings.INGEST_MAX_QUEUED.get(settings));
         batchers.set(passageBatchers);
-        return List.of(models, passageBatchers);
+        return List.of(models, passageBatchers, stats);
     }
 
     /** The bundled models ship inside the plugin's own folder. */
@@ -120,9 +127,11 @@ public class DenseRetrievalPlugin extends Plugin implements IngestPlugin, Search
 
     @Override
     public Collection<ActionHandler<? extends ActionRequest, ? extends ActionResponse>> getActions() {
-        return List.of(new ActionHandler<>(EncodeTextAction.INSTANCE, TransportEncodeTextAction.class),
+        return List.of(new ActionHandler<>(EncodeTextAction.INSTANCE, TransportEncodeTextAction.ForApi.class),
+            new ActionHandler<>(EncodeTextAction.FOR_SEARCH, TransportEncodeTextAction.ForSearch.class),
             new ActionHandler<>(ModelsNodesAction.LIST, TransportModelsNodesAction.ListModels.class),
-            new ActionHandler<>(ModelsNodesAction.RELOAD, TransportModelsNodesAction.ReloadModels.class));
+            new ActionHandler<>(ModelsNodesAction.RELOAD, TransportModelsNodesAction.ReloadModels.class),
+            new ActionHandler<>(StatsNodesAction.INSTANCE, TransportStatsNodesAction.class));
     }
 
     @Override
@@ -131,7 +140,7 @@ public class DenseRetrievalPlugin extends Plugin implements IngestPlugin, Search
                                                    IndexScopedSettings indexScopedSettings, SettingsFilter settingsFilter,
                                                    IndexNameExpressionResolver indexNameExpressionResolver,
                                                    Supplier<DiscoveryNodes> nodesInCluster, Predicate<NodeFeature> clusterSupportsFeature) {
-        return List.of(new RestModelsAction(), new RestEncodeAction());
+        return List.of(new RestModelsAction(), new RestEncodeAction(), new RestStatsAction());
     }
 
     @Override
@@ -149,8 +158,17 @@ public class DenseRetrievalPlugin extends Plugin implements IngestPlugin, Search
                 "thread_pool." + DenseRetrievalSettings.SEARCH_EXECUTOR, EsExecutors.TaskTrackingConfig.DO_NOT_TRACK));
     }
 
+    /**
+     * Elasticsearch closes plugins before it stops their thread pools, so forward passes may still be
+     * running here: waiting passages are answered with a retryable 503 first, then the registry drops
+     * its references and each model's natives are freed when its last running pass releases them.
+     */
     @Override
     public void close() {
+        PassageBatchers passageBatchers = batchers.get();
+        if (passageBatchers != null) {
+            passageBatchers.close();
+        }
         ModelRegistry models = registry.get();
         if (models != null) {
             models.close();

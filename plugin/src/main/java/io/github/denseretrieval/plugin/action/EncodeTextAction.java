@@ -14,14 +14,25 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Encodes texts with a model on the node that receives the request. The one path by which the
- * {@code dense} query, the {@code dense_encode} query vector builder and the REST
- * {@code _encode} API turn text into vectors. A read action ({@code cluster:monitor/}).
+ * Encodes texts with a model on the node that receives the request, under two action names with
+ * the same request and response:
+ * <ul>
+ *   <li>{@link #INSTANCE} ({@value #NAME}) serves the REST {@code _encode} API. It can turn any
+ *       amount of text into vectors, so it is an administrator's action ({@code cluster:admin/},
+ *       granted by the {@code manage} cluster privilege) and its requests are bounded;</li>
+ *   <li>{@link #FOR_SEARCH} ({@value #FOR_SEARCH_NAME}) encodes the question of a search the caller
+ *       is already allowed to run ({@code dense} query, {@code dense_encode} vector builder, hybrid
+ *       retriever). The search's own index privileges are what guard it, so it runs in the node's
+ *       internal context: a user with only {@code read} on an index can search it. An
+ *       {@code internal:} action cannot be called by users.</li>
+ * </ul>
  */
 public final class EncodeTextAction {
 
-    public static final String NAME = "cluster:monitor/dense_retrieval/encode";
+    public static final String NAME = "cluster:admin/dense_retrieval/encode";
     public static final ActionType<Response> INSTANCE = new ActionType<>(NAME);
+    public static final String FOR_SEARCH_NAME = "internal:dense_retrieval/encode_question";
+    public static final ActionType<Response> FOR_SEARCH = new ActionType<>(FOR_SEARCH_NAME);
 
     private EncodeTextAction() {}
 

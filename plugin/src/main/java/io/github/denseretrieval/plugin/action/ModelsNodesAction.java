@@ -11,6 +11,7 @@ import org.elasticsearch.cluster.node.DiscoveryNode;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
 import org.elasticsearch.common.io.stream.Writeable;
+import org.elasticsearch.common.unit.ByteSizeValue;
 import org.elasticsearch.transport.TransportRequest;
 import org.elasticsearch.xcontent.ToXContentObject;
 import org.elasticsearch.xcontent.XContentBuilder;
@@ -71,16 +72,16 @@ public final class ModelsNodesAction {
 
     /** One model as one node sees it. */
     public record ModelInfo(String modelId, String folder, boolean bundled, boolean loaded, String engine, String error,
-                            String manifestJson) implements Writeable, ToXContentObject {
+                            String manifestJson, String digest, long nativeBytes, String reloadError) implements Writeable, ToXContentObject {
 
         public static ModelInfo of(ModelStatus s) {
             return new ModelInfo(s.modelId(), s.folder().toString(), s.bundled(), s.loaded(), s.engine(), s.error(),
-                s.manifest() == null ? null : s.manifest().toJson().toString());
+                s.manifest() == null ? null : s.manifest().toJson().toString(), s.digest(), s.nativeBytes(), s.reloadError());
         }
 
         static ModelInfo read(StreamInput in) throws IOException {
             return new ModelInfo(in.readString(), in.readString(), in.readBoolean(), in.readBoolean(), in.readOptionalString(),
-                in.readOptionalString(), in.readOptionalString());
+                in.readOptionalString(), in.readOptionalString(), in.readOptionalString(), in.readLong(), in.readOptionalString());
         }
 
         @Override
@@ -92,6 +93,9 @@ public final class ModelsNodesAction {
             out.writeOptionalString(engine);
             out.writeOptionalString(error);
             out.writeOptionalString(manifestJson);
+            out.writeOptionalString(digest);
+            out.writeLong(nativeBytes);
+            out.writeOptionalString(reloadError);
         }
 
         @Override
@@ -106,6 +110,15 @@ public final class ModelsNodesAction {
             }
             if (error != null) {
                 builder.field("error", error);
+            }
+            if (digest != null) {
+                builder.field("sha256", digest);
+            }
+            if (nativeBytes >= 0) {
+                builder.humanReadableField("native_memory_in_bytes", "native_memory", ByteSizeValue.ofBytes(nativeBytes));
+            }
+            if (reloadError != null) {
+                builder.field("reload_error", reloadError);
             }
             if (manifestJson != null) {
                 builder.field("manifest");

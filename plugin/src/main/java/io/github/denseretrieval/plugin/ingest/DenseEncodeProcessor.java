@@ -1,7 +1,9 @@
 package io.github.denseretrieval.plugin.ingest;
 
 import io.github.denseretrieval.plugin.model.ModelRegistry;
-import org.elasticsearch.ResourceNotFoundException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.ingest.AbstractProcessor;
 import org.elasticsearch.ingest.ConfigurationUtils;
@@ -28,6 +30,12 @@ import java.util.function.Supplier;
  * when its vector is back. A missing, null, non-string or blank field fails the document (so
  * {@code on_failure} and the bulk response see it) unless {@code ignore_missing} is set, in which
  * case a missing or null field is skipped and a document with no text at all passes unchanged.
+ *
+ * <p>The model is looked up per document, not when the pipeline is created: a pipeline is created on
+ * every node from the cluster state, and a node that lacks the model at that moment would otherwise
+ * keep a broken placeholder pipeline for ever. Here a document on such a node fails with a 404
+ * naming the node and the model, and the same pipeline works as soon as the folder is copied and
+ * {@code POST _dense/models/_reload} has run.
  */
 public final class DenseEncodeProcessor extends AbstractProcessor {
 
@@ -38,16 +46,18 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
     private final String targetField;
     private final boolean ignoreMissing;
     private final String separator;
+    private final ModelRegistry registry;
     private final PassageBatchers batchers;
 
     DenseEncodeProcessor(String tag, String description, String modelId, List<String> fields, String targetField,
-                         boolean ignoreMissing, String separator, PassageBatchers batchers) {
+                         boolean ignoreMissing, String separator, ModelRegistry registry, PassageBatchers batchers) {
         super(tag, description);
         this.modelId = modelId;
         this.fields = List.copyOf(fields);
         this.targetField = targetField;
         this.ignoreMissing = ignoreMissing;
         this.separator = separator;
+        this.registry = registry;
         this.batchers = batchers;
     }
 
@@ -69,7 +79,13 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
             handler.accept(document, null);
             return;
         }
-        batchers.forModel(modelId).encodePassage(text, ActionListener.wrap(vector -> {
+        try {
+            registry.ensureServable(modelId);
+        } catch (ElasticsearchException e) {
+            handler.accept(null, e);
+            return;
+        }
+        batchers.encodePassage(modelId, text, ActionListener.wrap(vector -> {
             List<Float> values = new ArrayList<>(vector.length);
             for (float v : vector) {
                 values.add(v);
@@ -113,8 +129,13 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
         return TYPE;
     }
 
-    /** Reads the processor's options; an unknown model fails pipeline creation with a 400 naming it. */
+    /**
+     * Reads the processor's options; a bad option fails pipeline creation with a 400 naming it. A
+     * model this node does not serve is only logged (see the class doc for why it is not an error).
+     */
     public static final class Factory implements Processor.Factory {
+
+        private static final Logger logger = LogManager.getLogger(Factory.class);
 
         private final Supplier<ModelRegistry> registry;
         private final Supplier<PassageBatchers> batchers;
@@ -139,14 +160,25 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
                 : ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", defaultTarget);
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             String separator = ConfigurationUtils.readStringProperty(TYPE, tag, config, "separator", " ");
-            try {
-                registry.get().encoder(modelId);
-            } catch (ResourceNotFoundException e) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", e.getMessage());
-            } catch (RuntimeException e) {
-                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", e);
+            if (modelId.isBlank()) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", "must not be empty");
             }
-            return new DenseEncodeProcessor(tag, description, modelId, fields, targetField, ignoreMissing, separator, batchers.get());
+            for (String field : fields) {
+                if (field == null || field.isBlank()) {
+                    throw ConfigurationUtils.newConfigurationException(TYPE, tag, "field", "field names must not be empty, got " + fields);
+                }
+            }
+            if (targetField.isBlank()) {
+                throw ConfigurationUtils.newConfigurationException(TYPE, tag, "target_field", "must not be empty");
+            }
+            try {
+                registry.get().ensureServable(modelId);
+            } catch (ElasticsearchException e) {
+                logger.warn("dense-retrieval: pipeline processor [{}] uses model [{}], which this node cannot serve yet ({}); its "
+                    + "documents fail with that error until the model is copied here and reloaded", tag, modelId, e.getMessage());
+            }
+            return new DenseEncodeProcessor(tag, description, modelId, fields, targetField, ignoreMissing, separator, registry.get(),
+                batchers.get());
         }
     }
 }

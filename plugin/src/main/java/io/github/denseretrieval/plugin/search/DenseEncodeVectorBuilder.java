@@ -5,9 +5,11 @@ import io.github.denseretrieval.plugin.action.EncodeTextAction;
 import org.elasticsearch.TransportVersion;
 import org.elasticsearch.TransportVersions;
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.ContextPreservingActionListener;
 import org.elasticsearch.client.internal.Client;
 import org.elasticsearch.common.io.stream.StreamInput;
 import org.elasticsearch.common.io.stream.StreamOutput;
+import org.elasticsearch.common.util.concurrent.ThreadContext;
 import org.elasticsearch.search.vectors.QueryVectorBuilder;
 import org.elasticsearch.xcontent.ConstructingObjectParser;
 import org.elasticsearch.xcontent.ParseField;
@@ -17,6 +19,7 @@ import org.elasticsearch.xcontent.XContentParser;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg;
 import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
@@ -31,7 +34,10 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  * </pre>
  *
  * Elasticsearch calls {@link #buildVector} once, on the coordinating node, during query rewrite;
- * it runs {@link EncodeTextAction} with the model's query prefix.
+ * it runs {@link EncodeTextAction#FOR_SEARCH} with the model's query prefix. It runs that action
+ * outside the caller's security context, the way Elasticsearch's own {@code text_embedding}
+ * builder runs inference under an internal origin: the search was already authorised against its
+ * indices, and encoding its question must need no privilege beyond it.
  */
 public final class DenseEncodeVectorBuilder implements QueryVectorBuilder {
 
@@ -70,8 +76,15 @@ public final class DenseEncodeVectorBuilder implements QueryVectorBuilder {
 
     @Override
     public void buildVector(Client client, ActionListener<float[]> listener) {
-        client.execute(EncodeTextAction.INSTANCE, new EncodeTextAction.Request(modelId, List.of(text), TextRole.QUERY),
-            listener.map(response -> response.vectors().get(0)));
+        ThreadContext threadContext = client.threadPool().getThreadContext();
+        Supplier<ThreadContext.StoredContext> callerContext = threadContext.newRestorableContext(false);
+        EncodeTextAction.Request request = new EncodeTextAction.Request(modelId, List.of(text), TextRole.QUERY);
+        // An empty context makes a local action run as the node itself (with security on, the system
+        // user, which may run internal: actions); the listener continues in the caller's context.
+        try (ThreadContext.StoredContext ignored = threadContext.stashContext()) {
+            client.execute(EncodeTextAction.FOR_SEARCH, request,
+                new ContextPreservingActionListener<>(callerContext, listener.map(response -> response.vectors().get(0))));
+        }
     }
 
     @Override

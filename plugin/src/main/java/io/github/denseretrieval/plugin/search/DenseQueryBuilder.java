@@ -36,12 +36,12 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  * with a {@link DenseEncodeVectorBuilder}, which encodes the question once on the coordinating node
  * (an async rewrite action, off the network threads) and is then a plain vector query. So it
  * combines with anything a {@code knn} query combines with ({@code bool}, retrievers, filters).
+ * Like {@code knn}, {@code k} defaults to the search's {@code size} (inside a retriever, its
+ * {@code rank_window_size}) and {@code num_candidates} to Elasticsearch's default.
  */
 public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuilder> {
 
     public static final String NAME = "dense";
-    public static final int DEFAULT_K = 10;
-    public static final int DEFAULT_NUM_CANDIDATES = 100;
     /** Elasticsearch's own upper bound for {@code num_candidates}. */
     public static final int MAX_NUM_CANDIDATES = 10_000;
 
@@ -71,11 +71,13 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
     private final String field;
     private final String query;
     private final String modelId;
-    private final int k;
-    private final int numCandidates;
+    private final Integer k;
+    private final Integer numCandidates;
     private final List<QueryBuilder> filters;
 
     /**
+     * @param k             hits to find; null = the search's {@code size}, as Elasticsearch's own {@code knn} query
+     * @param numCandidates candidates per shard; null = Elasticsearch's default for the {@code knn} query
      * @throws IllegalArgumentException naming the option when a value is out of range
      */
     public DenseQueryBuilder(String field, String query, String modelId, Integer k, Integer numCandidates, List<QueryBuilder> filters) {
@@ -85,18 +87,21 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
         if (query == null || query.isBlank()) {
             throw new IllegalArgumentException("[" + NAME + "] requires a non-empty [query]");
         }
+        if (modelId != null && modelId.isBlank()) {
+            throw new IllegalArgumentException("[" + NAME + "] [model_id] must not be empty; leave it out for the default model");
+        }
+        if (k != null && (k < 1 || k > MAX_NUM_CANDIDATES)) {
+            throw new IllegalArgumentException("[" + NAME + "] [k] must be between 1 and " + MAX_NUM_CANDIDATES + ", got [" + k + "]");
+        }
+        if (numCandidates != null && (numCandidates < (k == null ? 1 : k) || numCandidates > MAX_NUM_CANDIDATES)) {
+            throw new IllegalArgumentException("[" + NAME + "] [num_candidates] must be between " + (k == null ? "1" : "[k] (" + k + ")")
+                + " and " + MAX_NUM_CANDIDATES + ", got [" + numCandidates + "]");
+        }
         this.field = field;
         this.query = query;
         this.modelId = modelId;
-        this.k = k == null ? DEFAULT_K : k;
-        this.numCandidates = numCandidates == null ? Math.max(DEFAULT_NUM_CANDIDATES, this.k) : numCandidates;
-        if (this.k < 1) {
-            throw new IllegalArgumentException("[" + NAME + "] [k] must be >= 1, got [" + this.k + "]");
-        }
-        if (this.numCandidates < this.k || this.numCandidates > MAX_NUM_CANDIDATES) {
-            throw new IllegalArgumentException("[" + NAME + "] [num_candidates] must be between [k] (" + this.k + ") and "
-                + MAX_NUM_CANDIDATES + ", got [" + this.numCandidates + "]");
-        }
+        this.k = k;
+        this.numCandidates = numCandidates;
         this.filters = filters == null ? List.of() : List.copyOf(filters);
     }
 
@@ -105,8 +110,8 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
         this.field = in.readString();
         this.query = in.readString();
         this.modelId = in.readOptionalString();
-        this.k = in.readVInt();
-        this.numCandidates = in.readVInt();
+        this.k = in.readOptionalVInt();
+        this.numCandidates = in.readOptionalVInt();
         this.filters = readQueries(in);
     }
 
@@ -119,8 +124,8 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
         out.writeString(field);
         out.writeString(query);
         out.writeOptionalString(modelId);
-        out.writeVInt(k);
-        out.writeVInt(numCandidates);
+        out.writeOptionalVInt(k);
+        out.writeOptionalVInt(numCandidates);
         writeQueries(out, filters);
     }
 
@@ -132,8 +137,12 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
         if (modelId != null) {
             builder.field(MODEL_ID.getPreferredName(), modelId);
         }
-        builder.field(K.getPreferredName(), k);
-        builder.field(NUM_CANDIDATES.getPreferredName(), numCandidates);
+        if (k != null) {
+            builder.field(K.getPreferredName(), k);
+        }
+        if (numCandidates != null) {
+            builder.field(NUM_CANDIDATES.getPreferredName(), numCandidates);
+        }
         if (filters.isEmpty() == false) {
             builder.startArray(FILTER.getPreferredName());
             for (QueryBuilder f : filters) {
@@ -147,6 +156,13 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
 
     @Override
     protected QueryBuilder doRewrite(QueryRewriteContext context) {
+        if (context.convertToSearchExecutionContext() != null) {
+            // Only a search's coordinating rewrite can wait for the question's vector; a shard-level
+            // rewrite (alias filter, percolator query) cannot, and Elasticsearch would answer 500.
+            throw new IllegalArgumentException("[" + NAME + "] query can only run in a search request: its question is encoded "
+                + "before the search reaches the shards, which an alias filter or a stored (percolator) query cannot wait for; "
+                + "use a [knn] query with a precomputed [query_vector] there");
+        }
         KnnVectorQueryBuilder knn = new KnnVectorQueryBuilder(field, new DenseEncodeVectorBuilder(modelId, query), k, numCandidates, null);
         knn.addFilterQueries(new ArrayList<>(filters));
         return knn.boost(boost).queryName(queryName);
@@ -159,8 +175,8 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
 
     @Override
     protected boolean doEquals(DenseQueryBuilder other) {
-        return field.equals(other.field) && query.equals(other.query) && Objects.equals(modelId, other.modelId) && k == other.k
-            && numCandidates == other.numCandidates && filters.equals(other.filters);
+        return field.equals(other.field) && query.equals(other.query) && Objects.equals(modelId, other.modelId)
+            && Objects.equals(k, other.k) && Objects.equals(numCandidates, other.numCandidates) && filters.equals(other.filters);
     }
 
     @Override
@@ -190,11 +206,13 @@ public final class DenseQueryBuilder extends AbstractQueryBuilder<DenseQueryBuil
         return modelId;
     }
 
-    public int k() {
+    /** Null when the search's {@code size} decides. */
+    public Integer k() {
         return k;
     }
 
-    public int numCandidates() {
+    /** Null when Elasticsearch's default decides. */
+    public Integer numCandidates() {
         return numCandidates;
     }
 

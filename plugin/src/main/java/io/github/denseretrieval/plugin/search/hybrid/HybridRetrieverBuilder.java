@@ -44,6 +44,12 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
     public static final String NAME = "hybrid";
     public static final int DEFAULT_RANK_CONSTANT = 60;
     public static final int DEFAULT_RANK_WINDOW_SIZE = 100;
+    /** Children one hybrid may fuse: each is a full search, so a long list is a costly mistake. */
+    public static final int MAX_RETRIEVERS = 10;
+    /** Hybrids nested in hybrids, counting this one: every level multiplies the searches run. */
+    public static final int MAX_DEPTH = 3;
+    /** Elasticsearch's default {@code index.max_result_window}: each child fetches this many hits at most. */
+    public static final int MAX_RANK_WINDOW_SIZE = 10_000;
 
     static final ParseField RETRIEVERS = new ParseField("retrievers");
     static final ParseField FUSION = new ParseField("fusion");
@@ -107,27 +113,51 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
                                   int rankConstant, int rankWindowSize) {
         // A mutable list: CompoundRetrieverBuilder#addChild appends to it.
         super(new ArrayList<>(children), rankWindowSize);
-        if (children.size() < 2) {
-            throw new IllegalArgumentException("[" + NAME + "] needs at least two [retrievers] to fuse, got " + children.size());
+        if (children.size() < 2 || children.size() > MAX_RETRIEVERS) {
+            throw new IllegalArgumentException("[" + NAME + "] fuses between 2 and " + MAX_RETRIEVERS + " [retrievers], got "
+                + children.size());
         }
         if (weights.length != children.size()) {
             throw new IllegalArgumentException("[" + NAME + "] needs one weight per retriever");
         }
+        boolean anyPositive = false;
         for (float w : weights) {
-            if (w < 0 || Float.isNaN(w)) {
-                throw new IllegalArgumentException("[" + NAME + "] [weights] must be >= 0, got " + Arrays.toString(weights));
+            if (w < 0 || Float.isFinite(w) == false) {
+                throw new IllegalArgumentException("[" + NAME + "] [weights] must be finite and >= 0, got " + Arrays.toString(weights));
             }
+            anyPositive |= w > 0;
+        }
+        if (anyPositive == false) {
+            throw new IllegalArgumentException("[" + NAME + "] [weights] are all 0, so every document would score 0; give at least "
+                + "one retriever a positive weight");
         }
         if (rankConstant < 1) {
             throw new IllegalArgumentException("[" + NAME + "] [rank_constant] must be >= 1, got [" + rankConstant + "]");
         }
-        if (rankWindowSize < 1) {
-            throw new IllegalArgumentException("[" + NAME + "] [rank_window_size] must be >= 1, got [" + rankWindowSize + "]");
+        if (rankWindowSize < 1 || rankWindowSize > MAX_RANK_WINDOW_SIZE) {
+            throw new IllegalArgumentException("[" + NAME + "] [rank_window_size] must be between 1 and " + MAX_RANK_WINDOW_SIZE
+                + ", got [" + rankWindowSize + "]");
+        }
+        int depth = depth(children);
+        if (depth > MAX_DEPTH) {
+            throw new IllegalArgumentException("[" + NAME + "] retrievers are nested " + depth + " deep; at most " + MAX_DEPTH
+                + " levels of [" + NAME + "] are allowed");
         }
         this.fusion = fusion;
         this.weights = weights.clone();
         this.normalizer = normalizer;
         this.rankConstant = rankConstant;
+    }
+
+    /** Levels of hybrid retrievers from a hybrid with these children down, counting that hybrid. */
+    private static int depth(List<RetrieverSource> children) {
+        int deepest = 0;
+        for (RetrieverSource child : children) {
+            if (child.retriever() instanceof HybridRetrieverBuilder nested) {
+                deepest = Math.max(deepest, depth(nested.innerRetrievers));
+            }
+        }
+        return deepest + 1;
     }
 
     @Override
@@ -166,9 +196,8 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
     protected void doToXContent(XContentBuilder builder, Params params) throws IOException {
         builder.startArray(RETRIEVERS.getPreferredName());
         for (RetrieverSource source : innerRetrievers) {
-            builder.startObject();
-            builder.field(source.retriever().getName(), source.retriever());
-            builder.endObject();
+            // A retriever writes itself wrapped in its own name: {"standard": {...}}.
+            source.retriever().toXContent(builder, params);
         }
         builder.endArray();
         builder.field(FUSION.getPreferredName(), fusion.jsonName());
