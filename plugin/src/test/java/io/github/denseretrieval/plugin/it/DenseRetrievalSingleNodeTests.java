@@ -1,6 +1,8 @@
 package io.github.denseretrieval.plugin.it;
 
+import io.github.denseretrieval.encoder.TextRole;
 import io.github.denseretrieval.plugin.DenseRetrievalPlugin;
+import io.github.denseretrieval.plugin.action.EncodeTextAction;
 import io.github.denseretrieval.plugin.search.DenseEncodeVectorBuilder;
 import io.github.denseretrieval.plugin.search.DenseQueryBuilder;
 import io.github.denseretrieval.plugin.search.hybrid.FusionMethod;
@@ -160,5 +162,35 @@ public class DenseRetrievalSingleNodeTests extends ESSingleNodeTestCase {
             .setQuery(new DenseQueryBuilder("text_vector", "malaria", "no-such-model", 3, 10, null)).get().decRef());
         assertEquals(RestStatus.NOT_FOUND, ExceptionsHelper.status(e));
         assertTrue(e.getMessage(), ExceptionsHelper.unwrapCause(e).getMessage().contains("[no-such-model]"));
+    }
+
+    public void testTheEncodeApiIsBoundedAndNamesTheLimit() {
+        List<String> tooMany = java.util.Collections.nCopies(257, "malaria");
+        Exception texts = expectThrows(Exception.class, () -> client().execute(EncodeTextAction.INSTANCE,
+            new EncodeTextAction.Request(null, tooMany, TextRole.QUERY)).actionGet());
+        assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(texts));
+        assertTrue(texts.getMessage(), texts.getMessage().contains("dense_retrieval.encode.max_texts"));
+        List<String> tooLong = List.of("a".repeat(600_000), "b".repeat(600_000));
+        Exception chars = expectThrows(Exception.class, () -> client().execute(EncodeTextAction.INSTANCE,
+            new EncodeTextAction.Request(null, tooLong, TextRole.PASSAGE)).actionGet());
+        assertEquals(RestStatus.BAD_REQUEST, ExceptionsHelper.status(chars));
+        assertTrue(chars.getMessage(), chars.getMessage().contains("dense_retrieval.encode.max_chars"));
+        assertEquals(256, client().execute(EncodeTextAction.INSTANCE, new EncodeTextAction.Request(null,
+            java.util.Collections.nCopies(256, "malaria"), TextRole.QUERY)).actionGet().vectors().size());
+    }
+
+    public void testHostileTextIsIndexedWithAFiniteVectorAndTheNodeSurvives() {
+        ingest();
+        List<String> hostile = List.of("lone \uD800 surrogate", "\uDC00 low first", "nul \u0000 inside", "\u202Eright-to-left override",
+            "e\u0301\u0301\u0301\u0301".repeat(200), "\uE000\uF8FF private use", "zero\u200Bwidth\u200Djoiner", "DNA \uD83E\uDDEC repair",
+            "[CLS] [SEP] [PAD] [MASK]", "x".repeat(1_000_000), "\u0915\u094D\u0937 \u0E01\u0E34 \uAC00 \u4E2D\u6587 \u0627\u0644");
+        BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        for (int i = 0; i < hostile.size(); i++) {
+            bulk.add(client().prepareIndex(INDEX).setId("hostile-" + i).setPipeline("dense").setSource(java.util.Map.of("text", hostile.get(i))));
+        }
+        BulkResponse response = bulk.get();
+        assertFalse(response.buildFailureMessage(), response.hasFailures());
+        assertResponse(client().prepareSearch(INDEX).setSize(0).setQuery(new DenseQueryBuilder("text_vector", "\uD800 malaria \u0000", null,
+            5, 50, null)), r -> assertEquals(5, r.getHits().getTotalHits().value));
     }
 }
