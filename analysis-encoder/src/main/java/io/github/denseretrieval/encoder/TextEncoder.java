@@ -175,6 +175,36 @@ public final class TextEncoder implements Closeable {
         return new EncodedTexts(out, truncated, batches.size());
     }
 
+    /**
+     * Cuts {@code text} into windows of this model's own tokens (see {@link ChunkingOptions}); each
+     * window's text is then encoded as a passage like any other. Only the characters the windows
+     * can reach are tokenized, so a huge text costs no more than {@code max_chunks} windows.
+     *
+     * @throws IllegalArgumentException if the text is null, empty or whitespace only
+     */
+    public TextChunks chunk(String text, ChunkingOptions options) {
+        if (closed.get()) {
+            throw new IllegalStateException("encoder for model folder [" + folder + "] is closed");
+        }
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("text is null, empty or whitespace only; there is nothing to chunk");
+        }
+        long reach = (long) options.maxChunks() * options.maxTokens() * TextTokenizer.CHARS_PER_TOKEN_BOUND;
+        int maxChars = (int) Math.min(Integer.MAX_VALUE - 8, reach);
+        int[][] offsets = tokenizer.tokenOffsets(text, maxChars);
+        if (offsets[0].length == 0) {
+            throw new IllegalArgumentException("text has no tokens for this model's tokenizer; there is nothing to chunk");
+        }
+        TextChunks windows = TokenWindows.windows(text, offsets[0], offsets[1], options);
+        // A text cut before tokenization went on past what the windows could reach.
+        return maxChars < text.length() && windows.capped() == false ? new TextChunks(windows.chunks(), true) : windows;
+    }
+
+    /** The model's tokenizer, for tests in this package. */
+    TextTokenizer tokenizerForTests() {
+        return tokenizer;
+    }
+
     /** Tokenizes and batches {@code texts} exactly as {@link #encode} would (for benchmarks). */
     public List<TokenBatch> tokenize(List<String> texts, TextRole role) {
         List<TokenBatch> batches = new ArrayList<>();

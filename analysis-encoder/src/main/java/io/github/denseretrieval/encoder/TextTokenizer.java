@@ -226,6 +226,50 @@ public final class TextTokenizer implements Closeable {
     }
 
     /** {@code text} cut to the character bound and made well-formed UTF-16, ready for the native tokenizer. */
+    /**
+     * The character offsets of every token of {@code text} (no special tokens, no truncation), for
+     * cutting it into windows: {@code [0]} starts, {@code [1]} ends (exclusive), as UTF-16 offsets
+     * into {@code text}. Only the first {@code maxChars} characters are tokenized.
+     */
+    int[][] tokenOffsets(String text, int maxChars) {
+        if (text == null) {
+            throw new IllegalArgumentException("text is null");
+        }
+        // Replacing lone surrogates keeps every UTF-16 offset where it was.
+        String bounded = wellFormed(cut(text, maxChars));
+        Encoding first = tokenizer.encode(bounded, false, true);
+        List<Encoding> windows = new java.util.ArrayList<>();
+        windows.add(first);
+        windows.addAll(List.of(first.getOverflowing()));
+        // The native tokenizer counts offsets in Unicode code points; Java strings count UTF-16 units.
+        int[] utf16 = new int[bounded.codePointCount(0, bounded.length()) + 1];
+        for (int cp = 0, i = 0; i <= bounded.length(); cp++) {
+            utf16[cp] = i;
+            if (i == bounded.length()) {
+                break;
+            }
+            i += Character.charCount(bounded.codePointAt(i));
+        }
+        int count = 0;
+        for (Encoding e : windows) {
+            count += e.getCharTokenSpans().length;
+        }
+        int[] starts = new int[count];
+        int[] ends = new int[count];
+        int n = 0;
+        for (Encoding e : windows) {
+            for (ai.djl.huggingface.tokenizers.jni.CharSpan span : e.getCharTokenSpans()) {
+                if (span == null || span.getEnd() <= span.getStart()) {
+                    continue;
+                }
+                starts[n] = utf16[Math.min(span.getStart(), utf16.length - 1)];
+                ends[n] = utf16[Math.min(span.getEnd(), utf16.length - 1)];
+                n++;
+            }
+        }
+        return new int[][] { java.util.Arrays.copyOf(starts, n), java.util.Arrays.copyOf(ends, n) };
+    }
+
     private String bound(String text, int position) {
         if (text == null) {
             throw new IllegalArgumentException("text at position [" + position + "] is null");

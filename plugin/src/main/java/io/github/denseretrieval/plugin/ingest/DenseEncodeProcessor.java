@@ -1,16 +1,23 @@
 package io.github.denseretrieval.plugin.ingest;
 
+import io.github.denseretrieval.encoder.TextChunk;
+import io.github.denseretrieval.encoder.TextChunks;
 import io.github.denseretrieval.plugin.model.ModelRegistry;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.elasticsearch.ElasticsearchException;
 import org.elasticsearch.action.ActionListener;
+import org.elasticsearch.action.support.GroupedActionListener;
+import org.elasticsearch.core.Tuple;
 import org.elasticsearch.ingest.AbstractProcessor;
 import org.elasticsearch.ingest.ConfigurationUtils;
 import org.elasticsearch.ingest.IngestDocument;
 import org.elasticsearch.ingest.Processor;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -46,17 +53,20 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
     private final String targetField;
     private final boolean ignoreMissing;
     private final String separator;
+    private final PassageChunking chunking;
     private final ModelRegistry registry;
     private final PassageBatchers batchers;
 
     DenseEncodeProcessor(String tag, String description, String modelId, List<String> fields, String targetField,
-                         boolean ignoreMissing, String separator, ModelRegistry registry, PassageBatchers batchers) {
+                         boolean ignoreMissing, String separator, PassageChunking chunking, ModelRegistry registry,
+                         PassageBatchers batchers) {
         super(tag, description);
         this.modelId = modelId;
         this.fields = List.copyOf(fields);
         this.targetField = targetField;
         this.ignoreMissing = ignoreMissing;
         this.separator = separator;
+        this.chunking = chunking;
         this.registry = registry;
         this.batchers = batchers;
     }
@@ -85,14 +95,63 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
             handler.accept(null, e);
             return;
         }
+        if (chunking != null) {
+            executeChunked(document, text, handler);
+            return;
+        }
         batchers.encodePassage(modelId, text, ActionListener.wrap(vector -> {
-            List<Float> values = new ArrayList<>(vector.length);
-            for (float v : vector) {
-                values.add(v);
-            }
-            document.setFieldValue(targetField, values);
+            document.setFieldValue(targetField, boxed(vector));
             handler.accept(document, null);
         }, e -> handler.accept(null, e)));
+    }
+
+    /**
+     * Writes one object per window: {@code index}, {@code start} and {@code end} (UTF-16 offsets
+     * into the encoded text, i.e. the fields joined by {@code separator}), {@code vector}, and the
+     * window's {@code text} when asked. A text longer than {@code max_chunks} windows also gets
+     * {@code <target_field>_capped: true}: its tail was not encoded.
+     */
+    private void executeChunked(IngestDocument document, String text, BiConsumer<IngestDocument, Exception> handler) {
+        TextChunks chunks;
+        try {
+            chunks = batchers.chunk(modelId, text, chunking.options());
+        } catch (RuntimeException e) {
+            handler.accept(null, e);
+            return;
+        }
+        List<TextChunk> windows = chunks.chunks();
+        ActionListener<Collection<Tuple<Integer, float[]>>> all = ActionListener.wrap(vectors -> {
+            List<Map<String, Object>> objects = new ArrayList<>(Collections.nCopies(windows.size(), null));
+            for (Tuple<Integer, float[]> v : vectors) {
+                TextChunk c = windows.get(v.v1());
+                Map<String, Object> object = new LinkedHashMap<>();
+                object.put("index", c.index());
+                object.put("start", c.start());
+                object.put("end", c.end());
+                if (chunking.includeText()) {
+                    object.put("text", c.text());
+                }
+                object.put("vector", boxed(v.v2()));
+                objects.set(c.index(), object);
+            }
+            document.setFieldValue(targetField, objects);
+            if (chunks.capped()) {
+                document.setFieldValue(targetField + "_capped", true);
+            }
+            handler.accept(document, null);
+        }, e -> handler.accept(null, e));
+        GroupedActionListener<Tuple<Integer, float[]>> each = new GroupedActionListener<>(windows.size(), all);
+        for (TextChunk c : windows) {
+            batchers.encodePassage(modelId, c.text(), each.map(vector -> new Tuple<>(c.index(), vector)));
+        }
+    }
+
+    private static List<Float> boxed(float[] vector) {
+        List<Float> values = new ArrayList<>(vector.length);
+        for (float v : vector) {
+            values.add(v);
+        }
+        return values;
     }
 
     /** The text to encode, or null when {@code ignore_missing} lets the document pass without one. */
@@ -160,6 +219,7 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
                 : ConfigurationUtils.readStringProperty(TYPE, tag, config, "target_field", defaultTarget);
             boolean ignoreMissing = ConfigurationUtils.readBooleanProperty(TYPE, tag, config, "ignore_missing", false);
             String separator = ConfigurationUtils.readStringProperty(TYPE, tag, config, "separator", " ");
+            PassageChunking chunking = PassageChunking.read(TYPE, tag, config);
             if (modelId.isBlank()) {
                 throw ConfigurationUtils.newConfigurationException(TYPE, tag, "model_id", "must not be empty");
             }
@@ -177,8 +237,8 @@ public final class DenseEncodeProcessor extends AbstractProcessor {
                 logger.warn("dense-retrieval: pipeline processor [{}] uses model [{}], which this node cannot serve yet ({}); its "
                     + "documents fail with that error until the model is copied here and reloaded", tag, modelId, e.getMessage());
             }
-            return new DenseEncodeProcessor(tag, description, modelId, fields, targetField, ignoreMissing, separator, registry.get(),
-                batchers.get());
+            return new DenseEncodeProcessor(tag, description, modelId, fields, targetField, ignoreMissing, separator, chunking,
+                registry.get(), batchers.get());
         }
     }
 }

@@ -1,6 +1,8 @@
 package io.github.denseretrieval.plugin.ingest;
 
+import io.github.denseretrieval.encoder.ChunkingOptions;
 import io.github.denseretrieval.encoder.EncodedTexts;
+import io.github.denseretrieval.encoder.TextChunks;
 import io.github.denseretrieval.encoder.TextRole;
 import io.github.denseretrieval.plugin.model.EncoderLease;
 import io.github.denseretrieval.plugin.model.ModelRegistry;
@@ -60,6 +62,18 @@ public final class PassageBatchers implements Closeable {
             }
             l.onFailure(e);
         }));
+    }
+
+    /**
+     * Cuts {@code text} into windows of {@code modelId}'s tokens (on the calling thread: tokenizing
+     * is cheap next to encoding, and bounded by {@code max_chunks}); counts them in the stats.
+     */
+    public TextChunks chunk(String modelId, String text, ChunkingOptions options) {
+        try (EncoderLease lease = registry.acquire(modelId)) {
+            TextChunks chunks = lease.encoder().chunk(text, options);
+            stats.forModel(modelId).documentChunked(chunks.chunks().size(), chunks.capped());
+            return chunks;
+        }
     }
 
     MicroBatcher forModel(String modelId) {

@@ -15,6 +15,9 @@ public final class ModelStats {
     private final LongAdder passages = new LongAdder();
     private final LongAdder passagesRejected = new LongAdder();
     private final LongAdder passagesFailed = new LongAdder();
+    private final LongAdder chunkedDocuments = new LongAdder();
+    private final LongAdder chunks = new LongAdder();
+    private final LongAdder cappedDocuments = new LongAdder();
     private final LongAdder questions = new LongAdder();
     private final LongAdder questionsFailed = new LongAdder();
     private final LongAdder apiTexts = new LongAdder();
@@ -28,6 +31,15 @@ public final class ModelStats {
         passages.add(encoded.vectors().length);
         encoded(encoded);
         batchLatency.record(elapsedNanos);
+    }
+
+    /** One document was cut into {@code windows} chunks; {@code capped} when its tail did not fit {@code max_chunks}. */
+    public void documentChunked(int windows, boolean capped) {
+        chunkedDocuments.increment();
+        chunks.add(windows);
+        if (capped) {
+            cappedDocuments.increment();
+        }
     }
 
     /** One ingest passage was refused for back-pressure (429). */
@@ -64,7 +76,8 @@ public final class ModelStats {
 
     /** The counters now, with {@code queued} passages accepted and not yet answered. */
     public ModelStatsSnapshot snapshot(int queued) {
-        return new ModelStatsSnapshot(passages.sum(), passagesRejected.sum(), passagesFailed.sum(), queued, questions.sum(),
+        return new ModelStatsSnapshot(passages.sum(), passagesRejected.sum(), passagesFailed.sum(), queued, chunkedDocuments.sum(),
+            chunks.sum(), cappedDocuments.sum(), questions.sum(),
             questionsFailed.sum(), apiTexts.sum(), forwardPasses.sum(), truncatedTexts.sum(), batchLatency.summary(),
             questionLatency.summary());
     }

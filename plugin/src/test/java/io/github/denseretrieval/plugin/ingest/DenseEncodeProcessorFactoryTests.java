@@ -66,6 +66,12 @@ public class DenseEncodeProcessorFactoryTests extends ESTestCase {
         assertRefused(Map.of("field", "text", "model_id", 7), "model_id");
         assertRefused(Map.of("field", "text", "ignore_missing", "perhaps"), "ignore_missing");
         assertRefused(Map.of("field", "text", "separator", List.of()), "separator");
+        assertRefused(Map.of("field", "text", "chunking", "yes"), "chunking");
+        assertRefused(Map.of("field", "text", "chunking", Map.of("max_tokens", 4)), "chunking");
+        assertRefused(Map.of("field", "text", "chunking", Map.of("max_tokens", "many")), "chunking.max_tokens");
+        assertRefused(Map.of("field", "text", "chunking", Map.of("max_tokens", 64, "overlap_tokens", 64)), "chunking");
+        assertRefused(Map.of("field", "text", "chunking", Map.of("max_chunks", 0)), "chunking");
+        assertRefused(Map.of("field", "text", "chunking", Map.of("window", 64)), "chunking");
     }
 
     public void testAModelThisNodeLacksStillCreatesThePipeline() throws Exception {

@@ -136,4 +136,41 @@ public class DenseEncodeProcessorTests extends ESTestCase {
         IngestDocument healed = run(processor, Map.of("text", "insulin resistance"));
         assertEquals(384, healed.getFieldValue("text_vector", List.class).size());
     }
+
+    public void testChunkingWritesOneObjectPerWindowWithExactOffsets() throws Exception {
+        String text = "Malaria is caused by Plasmodium parasites. \uD83E\uDDEC Mosquitoes of the genus Anopheles carry them. ".repeat(8);
+        DenseEncodeProcessor processor = processor(Map.of("model_id", "minilm", "field", "text", "target_field", "chunks",
+            "chunking", Map.of("max_tokens", 24, "overlap_tokens", 4, "include_text", true)));
+        IngestDocument doc = run(processor, Map.of("text", text));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> chunks = (List<Map<String, Object>>) doc.getFieldValue("chunks", List.class);
+        assertTrue(chunks.size() > 4);
+        assertFalse(doc.hasField("chunks_capped"));
+        try (TextEncoder local = TextEncoder.open(MODELS.resolve("all-minilm-l6-v2"))) {
+            for (int i = 0; i < chunks.size(); i++) {
+                Map<String, Object> c = chunks.get(i);
+                assertEquals(i, c.get("index"));
+                String window = text.substring((Integer) c.get("start"), (Integer) c.get("end"));
+                assertEquals(window, c.get("text"));
+                float[] expected = local.encodePassages(List.of(window))[0];
+                @SuppressWarnings("unchecked")
+                List<Float> vector = (List<Float>) c.get("vector");
+                for (int d = 0; d < expected.length; d++) {
+                    assertEquals(expected[d], vector.get(d), 1e-5f);
+                }
+            }
+        }
+        ModelStatsSnapshot counted = stats.snapshot(batchers::unanswered).get("minilm");
+        assertEquals(1, counted.chunkedDocuments());
+        assertEquals(chunks.size(), counted.chunks());
+    }
+
+    public void testAChunkCapIsRecordedOnTheDocumentAndInTheStats() throws Exception {
+        DenseEncodeProcessor processor = processor(Map.of("model_id", "minilm", "field", "text", "target_field", "chunks",
+            "chunking", Map.of("max_tokens", 16, "overlap_tokens", 0, "max_chunks", 2)));
+        IngestDocument doc = run(processor, Map.of("text", "insulin resistance precedes diabetes ".repeat(40)));
+        assertEquals(2, doc.getFieldValue("chunks", List.class).size());
+        assertEquals(true, doc.getFieldValue("chunks_capped", Boolean.class));
+        assertEquals(1, stats.snapshot(batchers::unanswered).get("minilm").cappedDocuments());
+    }
 }

@@ -17,6 +17,7 @@ import org.elasticsearch.action.support.WriteRequest;
 import org.elasticsearch.common.bytes.BytesArray;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.index.query.MatchQueryBuilder;
+import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.rest.RestStatus;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
@@ -192,5 +193,59 @@ public class DenseRetrievalSingleNodeTests extends ESSingleNodeTestCase {
         assertFalse(response.buildFailureMessage(), response.hasFailures());
         assertResponse(client().prepareSearch(INDEX).setSize(0).setQuery(new DenseQueryBuilder("text_vector", "\uD800 malaria \u0000", null,
             5, 50, null)), r -> assertEquals(5, r.getHits().getTotalHits().value));
+    }
+
+    private static final List<String> LONG_DOCUMENTS = List.of(
+        "Regular aerobic exercise improves cardiovascular fitness. Statins lower LDL cholesterol. High salt intake raises blood "
+            + "pressure in many adults. Sleep deprivation impairs memory consolidation. Vitamin D is produced in the skin.",
+        "Air pollution is linked to asthma attacks in children. Folic acid in pregnancy reduces neural tube defects. Iron deficiency "
+            + "is the most common cause of anaemia. Malaria is transmitted by the bite of infected Anopheles mosquitoes. Caffeine "
+            + "blocks adenosine receptors in the brain.",
+        "Smoking is the leading cause of lung cancer. Mutations in BRCA1 raise the risk of breast cancer. Obesity increases the "
+            + "risk of osteoarthritis of the knee. Gut bacteria influence the metabolism of dietary fibre.");
+
+    private void ingestChunked() {
+        client().admin().cluster().preparePutPipeline("chunked", new BytesArray("{\"processors\":[{\"dense_encode\":{\"field\":\"text\","
+            + "\"target_field\":\"text_chunks\",\"chunking\":{\"max_tokens\":16,\"overlap_tokens\":4,\"include_text\":true}}}]}"),
+            XContentType.JSON).get();
+        client().admin().indices().prepareCreate("long").setSettings(Settings.builder().put("number_of_shards", 1))
+            .setMapping("{\"properties\":{\"text\":{\"type\":\"text\"},\"text_chunks\":{\"type\":\"nested\",\"properties\":{"
+                + "\"vector\":{\"type\":\"dense_vector\",\"dims\":384,\"similarity\":\"dot_product\",\"index\":true},"
+                + "\"index\":{\"type\":\"integer\"},\"start\":{\"type\":\"integer\"},\"end\":{\"type\":\"integer\"},"
+                + "\"text\":{\"type\":\"text\",\"index\":false}}}}}").get();
+        BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+        for (int i = 0; i < LONG_DOCUMENTS.size(); i++) {
+            bulk.add(client().prepareIndex("long").setId(String.valueOf(i)).setPipeline("chunked")
+                .setSource(java.util.Map.of("text", LONG_DOCUMENTS.get(i))));
+        }
+        BulkResponse response = bulk.get();
+        assertFalse(response.buildFailureMessage(), response.hasFailures());
+    }
+
+    private static org.elasticsearch.index.query.NestedQueryBuilder bestChunk(String question, QueryBuilder... chunkFilter) {
+        return new org.elasticsearch.index.query.NestedQueryBuilder("text_chunks", new DenseQueryBuilder("text_chunks.vector", question,
+            null, 10, 50, List.of(chunkFilter)), org.apache.lucene.search.join.ScoreMode.Max)
+            .innerHit(new org.elasticsearch.index.query.InnerHitBuilder().setSize(1));
+    }
+
+    public void testAChunkedDocumentIsFoundByItsBestChunkAndShowsIt() {
+        ingestChunked();
+        String question = "which insect spreads malaria";
+        assertResponse(client().prepareSearch("long").setQuery(bestChunk(question)), r -> {
+            var top = r.getHits().getAt(0);
+            assertEquals("1", top.getId());
+            var chunk = top.getInnerHits().get("text_chunks").getAt(0).getSourceAsMap();
+            int start = (Integer) chunk.get("start");
+            int end = (Integer) chunk.get("end");
+            assertEquals(LONG_DOCUMENTS.get(1).substring(start, end), chunk.get("text"));
+            assertTrue(chunk.get("text").toString(), chunk.get("text").toString().contains("Anopheles"));
+            assertTrue("the answer is past the first window", start > 0);
+        });
+        HybridRetrieverBuilder hybrid = new HybridRetrieverBuilder(List.of(
+            RetrieverSource.from(new StandardRetrieverBuilder(new MatchQueryBuilder("text", question))),
+            RetrieverSource.from(new StandardRetrieverBuilder(bestChunk(question)))), FusionMethod.RRF, new float[] { 1f, 1f },
+            ScoreNormalization.MIN_MAX, 60, 10);
+        assertResponse(client().prepareSearch("long").setSource(new SearchSourceBuilder().retriever(hybrid).size(3)),
+            r -> assertEquals("1", r.getHits().getAt(0).getId()));
     }
 }
