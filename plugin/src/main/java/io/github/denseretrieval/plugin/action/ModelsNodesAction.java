@@ -175,27 +175,13 @@ public final class ModelsNodesAction {
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            builder.startObject();
-            builder.startObject("nodes");
-            for (NodeResponse node : getNodes()) {
-                builder.startObject(node.getNode().getId());
-                builder.field("name", node.getNode().getName());
-                builder.startArray("models");
+            return NodesXContent.write(builder, getNodes(), failures(), (node, b) -> {
+                b.startArray("models");
                 for (ModelInfo m : node.models()) {
-                    m.toXContent(builder, params);
+                    m.toXContent(b, params);
                 }
-                builder.endArray();
-                builder.endObject();
-            }
-            builder.endObject();
-            if (hasFailures()) {
-                builder.startArray("failures");
-                for (FailedNodeException f : failures()) {
-                    builder.startObject().field("node_id", f.nodeId()).field("reason", f.getDetailedMessage()).endObject();
-                }
-                builder.endArray();
-            }
-            return builder.endObject();
+                b.endArray();
+            });
         }
     }
 }

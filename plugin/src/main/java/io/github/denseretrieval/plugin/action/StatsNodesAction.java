@@ -89,27 +89,13 @@ public final class StatsNodesAction {
 
         @Override
         public XContentBuilder toXContent(XContentBuilder builder, Params params) throws IOException {
-            builder.startObject();
-            builder.startObject("nodes");
-            for (NodeResponse node : getNodes()) {
-                builder.startObject(node.getNode().getId());
-                builder.field("name", node.getNode().getName());
-                builder.startObject("models");
+            return NodesXContent.write(builder, getNodes(), failures(), (node, b) -> {
+                b.startObject("models");
                 for (Map.Entry<String, ModelStatsSnapshot> e : node.models().entrySet()) {
-                    builder.field(e.getKey(), e.getValue());
+                    b.field(e.getKey(), e.getValue());
                 }
-                builder.endObject();
-                builder.endObject();
-            }
-            builder.endObject();
-            if (hasFailures()) {
-                builder.startArray("failures");
-                for (FailedNodeException f : failures()) {
-                    builder.startObject().field("node_id", f.nodeId()).field("reason", f.getDetailedMessage()).endObject();
-                }
-                builder.endArray();
-            }
-            return builder.endObject();
+                b.endObject();
+            });
         }
     }
 }
