@@ -1,0 +1,175 @@
+package io.github.denseretrieval.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.denseretrieval.trainer.beir.BeirDataset;
+import io.github.denseretrieval.trainer.eval.ClusterSearch;
+import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import io.github.denseretrieval.trainer.metrics.Evaluator;
+import io.github.denseretrieval.trainer.metrics.MetricSummary;
+import io.github.denseretrieval.trainer.metrics.Run;
+import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * Chunked against truncated dense retrieval on a BEIR dataset through a real node: for each window
+ * size, the corpus goes through es-config's chunked pipeline (windows of that many tokens), and
+ * every question of the split is asked twice with es-config's chunked search: once over all
+ * windows (a passage scores by its best window) and once over each passage's first window only,
+ * which is exactly the passage truncated to that window. With {@code --unchunked} the corpus also
+ * goes through the plain pipeline, as the reference for the largest window. Prints a table and
+ * writes JSON with every figure and the ingest cost per passage.
+ */
+@Command(name = "evaluate-chunking", mixinStandardHelpOptions = true,
+    description = "Chunked vs truncated dense retrieval on a BEIR split, through a real node.")
+public final class ChunkingEvaluation implements Callable<Integer> {
+
+    @Option(names = "--data", description = "BEIR dataset folder (default: ../shared/data/scifact).")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "test", description = "qrels split to report on (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--windows", defaultValue = "64,128,512", split = ",", description = "Window sizes in tokens (default: ${DEFAULT-VALUE}).")
+    List<Integer> windows;
+
+    @Option(names = "--overlap-fraction", defaultValue = "0.125", description = "Overlap as a fraction of the window (default: ${DEFAULT-VALUE}).")
+    double overlapFraction;
+
+    @Option(names = "--unchunked", description = "Also ingest and search the corpus with the plain (one vector) pipeline.")
+    boolean unchunked;
+
+    @Option(names = "--max-queries", defaultValue = "0", description = "Only the first N questions (0 = all).")
+    int maxQueries;
+
+    @Option(names = "--max-passages", defaultValue = "0", description = "Only the judged passages plus N others (0 = whole corpus).")
+    int maxPassages;
+
+    @Option(names = "--out", description = "Write the results as JSON to this file.")
+    Path out;
+
+    @Option(names = "--heap", defaultValue = "2g", description = "Elasticsearch heap (default: ${DEFAULT-VALUE}).")
+    String heap;
+
+    @Option(names = "--root", defaultValue = ".", description = "Repository root (es-config/, plugin zip, distribution).")
+    Path root;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChunkingEvaluation()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dataDir = data != null ? data : root.resolve("../shared/data/scifact").normalize();
+        BeirDataset dataset = BeirDataset.open(dataDir);
+        EvaluationSet set = EvaluationSet.load(dataset, split, maxQueries, maxPassages);
+        Path esConfig = root.resolve("es-config");
+        Path work = ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-chunking") : root.resolve("build/chunking");
+        ElasticsearchNode.Options options = new ElasticsearchNode.Options(
+            root.resolve("integration-tests/target/distribution/elasticsearch-8.19.21.zip"),
+            root.resolve("plugin/target/dense-retrieval-0.1.0-SNAPSHOT.zip"), work, 0, heap, true);
+        ObjectNode results = ClusterClient.json().createObjectNode();
+        results.put("dataset", dataDir.getFileName().toString()).put("split", split).put("passages", set.passages().size())
+            .put("questions", set.queries().size());
+        ArrayNode rows = results.putArray("rows");
+        try (ElasticsearchNode node = ElasticsearchNode.start(options); ClusterClient client = new ClusterClient(node.url())) {
+            JsonNode template = ClusterClient.json().readTree(Files.readString(esConfig.resolve("chunked/index-template.json")));
+            String mappings = template.path("template").path("mappings").toString();
+            String pipelineTemplate = Files.readString(esConfig.resolve("chunked/pipeline.json"), StandardCharsets.UTF_8);
+            String search = Files.readString(esConfig.resolve("chunked/searches/dense.json"), StandardCharsets.UTF_8);
+            System.out.printf(Locale.ROOT, "%-22s %8s %8s %8s %10s %12s%n", "run", "nDCG@10", "MRR@10", "R@100", "chunks/doc", "s/passage");
+            for (int window : windows) {
+                int overlap = (int) Math.round(window * overlapFraction);
+                ObjectNode pipeline = (ObjectNode) ClusterClient.json().readTree(pipelineTemplate);
+                ObjectNode chunking = (ObjectNode) pipeline.path("processors").get(0).path("dense_encode").path("chunking");
+                chunking.put("max_tokens", window).put("overlap_tokens", overlap).put("include_text", false);
+                String name = "dense-chunks-" + window;
+                client.sendOk("PUT", "/_ingest/pipeline/" + name, pipeline.toString());
+                client.sendOk("PUT", "/" + name, "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":" + mappings + "}");
+                CorpusIngester.Result ingest = new CorpusIngester(client, name, name, 100, true).ingest(set.passages());
+                if (ingest.failures().isEmpty() == false) {
+                    throw new IllegalStateException(ingest.failures().size() + " passages failed, first: " + ingest.failures().get(0));
+                }
+                JsonNode nested = client.sendOk("GET", "/" + name + "/_stats/docs", null).path("_all").path("primaries").path("docs");
+                // Lucene counts nested objects as documents: every chunk plus its parent.
+                double chunksPerDoc = (nested.path("count").asDouble() - set.passages().size()) / set.passages().size();
+                double secondsPerPassage = ingest.seconds() / set.passages().size();
+                rows.add(row("chunked-" + window, window, overlap, evaluate(client, name, search, set, false), chunksPerDoc,
+                    secondsPerPassage));
+                rows.add(row("first-window-" + window, window, 0, evaluate(client, name, search, set, true), 1, Double.NaN));
+            }
+            if (unchunked) {
+                client.sendOk("PUT", "/_ingest/pipeline/dense-passages", Files.readString(esConfig.resolve("pipeline.json")));
+                JsonNode plain = ClusterClient.json().readTree(Files.readString(esConfig.resolve("index-template.json")));
+                client.sendOk("PUT", "/dense-unchunked", "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":"
+                    + plain.path("template").path("mappings") + "}");
+                CorpusIngester.Result ingest = new CorpusIngester(client, "dense-unchunked", "dense-passages", 100, true).ingest(set.passages());
+                String plainSearch = Files.readString(esConfig.resolve("searches/dense.json"), StandardCharsets.UTF_8);
+                rows.add(row("unchunked", 0, 0, runSearches(client, "dense-unchunked", plainSearch, set), 1,
+                    ingest.seconds() / set.passages().size()));
+            }
+        }
+        if (out != null) {
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Files.writeString(out, ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(results));
+            System.out.println("wrote " + out);
+        }
+        return 0;
+    }
+
+    private static ObjectNode row(String name, int window, int overlap, MetricSummary m, double chunksPerDoc, double secondsPerPassage) {
+        ObjectNode row = ClusterClient.json().createObjectNode();
+        row.put("run", name).put("window_tokens", window).put("overlap_tokens", overlap).put("ndcg_at_10", m.ndcgAt10())
+            .put("mrr_at_10", m.mrrAt10()).put("recall_at_100", m.recallAt100()).put("chunks_per_passage", chunksPerDoc);
+        if (Double.isNaN(secondsPerPassage) == false) {
+            row.put("ingest_seconds_per_passage", secondsPerPassage);
+        }
+        System.out.printf(Locale.ROOT, "%-22s %8.4f %8.4f %8.4f %10.2f %12s%n", name, m.ndcgAt10(), m.mrrAt10(), m.recallAt100(),
+            chunksPerDoc, Double.isNaN(secondsPerPassage) ? "-" : String.format(Locale.ROOT, "%.3f", secondsPerPassage));
+        return row;
+    }
+
+    /** es-config's chunked search over all windows, or (the truncation baseline) over each passage's first window. */
+    private static MetricSummary evaluate(ClusterClient client, String index, String search, EvaluationSet set, boolean firstWindowOnly)
+        throws IOException {
+        String template = search;
+        if (firstWindowOnly) {
+            ObjectNode body = (ObjectNode) ClusterClient.json().readTree(search);
+            ObjectNode dense = (ObjectNode) body.path("query").path("nested").path("query").path("dense");
+            dense.putArray("filter").addObject().putObject("term").put("text_chunks.index", 0);
+            template = body.toString();
+        }
+        return runSearches(client, index, template, set);
+    }
+
+    private static MetricSummary runSearches(ClusterClient client, String index, String template, EvaluationSet set) throws IOException {
+        Run run = new Run();
+        int done = 0;
+        for (Map.Entry<String, String> q : set.queries().entrySet()) {
+            JsonNode response = client.sendOk("POST", "/" + index + "/_search", ClusterSearch.fill(template, q.getValue()));
+            List<ScoredDoc> docs = new ArrayList<>();
+            for (JsonNode hit : response.path("hits").path("hits")) {
+                docs.add(new ScoredDoc(hit.path("_id").asText(), hit.path("_score").asDouble()));
+            }
+            run.put(q.getKey(), docs);
+            if (++done % 50 == 0) {
+                System.err.printf(Locale.ROOT, "\r%s: %d/%d questions   ", index, done, set.queries().size());
+            }
+        }
+        System.err.println();
+        return Evaluator.evaluate(set.qrels(), run);
+    }
+}
