@@ -10,7 +10,7 @@ import java.util.Map;
  * own tokens and write one nested object per window instead of one vector.
  *
  * <pre>
- * "chunking": { "max_tokens": 256, "overlap_tokens": 32, "max_chunks": 100, "sentence_boundaries": true, "include_text": false }
+ * "chunking": { "max_tokens": 256, "overlap_tokens": 32, "max_chunks": 100, "sentence_boundaries": false, "include_text": false }
  * </pre>
  *
  * @param includeText also store each window's text (for display; offsets alone map back to the field)
@@ -32,7 +32,7 @@ record PassageChunking(ChunkingOptions options, boolean includeText) {
         int maxTokens = readInt(processorType, tag, options, "max_tokens", DEFAULT_MAX_TOKENS);
         int overlap = readInt(processorType, tag, options, "overlap_tokens", Math.min(DEFAULT_OVERLAP_TOKENS, maxTokens / 4));
         int maxChunks = readInt(processorType, tag, options, "max_chunks", DEFAULT_MAX_CHUNKS);
-        boolean sentences = ConfigurationUtils.readBooleanProperty(processorType, tag, options, "sentence_boundaries", true);
+        boolean sentences = ConfigurationUtils.readBooleanProperty(processorType, tag, options, "sentence_boundaries", false);
         boolean includeText = ConfigurationUtils.readBooleanProperty(processorType, tag, options, "include_text", false);
         if (options.isEmpty() == false) {
             throw ConfigurationUtils.newConfigurationException(processorType, tag, OPTION, "unknown option(s) " + options.keySet()
