@@ -25,17 +25,22 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * Chunked against truncated dense retrieval on a BEIR dataset through a real node: for each window
- * size, the corpus goes through es-config's chunked pipeline (windows of that many tokens), and
- * every question of the split is asked twice with es-config's chunked search: once over all
- * windows (a passage scores by its best window) and once over each passage's first window only,
- * which is exactly the passage truncated to that window. With {@code --unchunked} the corpus also
- * goes through the plain pipeline, as the reference for the largest window. Prints a table and
- * writes JSON with every figure and the ingest cost per passage.
+ * Chunked against truncated dense retrieval on a BEIR dataset through a real node. For each window
+ * size the corpus goes through es-config's chunked pipeline (windows of that many tokens; a passage
+ * scores by its best window with es-config's chunked search), and, for windows shorter than the
+ * model's own, through the plain pipeline with a copy of the model whose {@code max_seq_length} is
+ * the window (the passage truncated to that window; plain dense search). With {@code --unchunked}
+ * the corpus also goes through the plain pipeline with the model as it is, the reference for a
+ * window as long as the model's. Prints a table and writes JSON with every figure and the ingest
+ * cost per passage.
  */
 @Command(name = "evaluate-chunking", mixinStandardHelpOptions = true,
     description = "Chunked vs truncated dense retrieval on a BEIR split, through a real node.")
 public final class ChunkingEvaluation implements Callable<Integer> {
+
+    /** The bundled model's window; a chunk this long or longer is compared with --unchunked instead. */
+    private static final int MODEL_MAX_SEQ_LENGTH = 512;
+    private static final String DENSE_MODELS = "dense-retrieval/models";
 
     @Option(names = "--data", description = "BEIR dataset folder (default: ../shared/data/scifact).")
     Path data;
@@ -107,9 +112,11 @@ public final class ChunkingEvaluation implements Callable<Integer> {
                 // Lucene counts nested objects as documents: every chunk plus its parent.
                 double chunksPerDoc = (nested.path("count").asDouble() - set.passages().size()) / set.passages().size();
                 double secondsPerPassage = ingest.seconds() / set.passages().size();
-                rows.add(row("chunked-" + window, window, overlap, evaluate(client, name, search, set, false), chunksPerDoc,
+                rows.add(row("chunked-" + window, window, overlap, runSearches(client, name, search, set), chunksPerDoc,
                     secondsPerPassage));
-                rows.add(row("first-window-" + window, window, 0, evaluate(client, name, search, set, true), 1, Double.NaN));
+                if (window + 2 < MODEL_MAX_SEQ_LENGTH) {
+                    rows.add(truncated(node, client, esConfig, set, window));
+                }
             }
             if (unchunked) {
                 client.sendOk("PUT", "/_ingest/pipeline/dense-passages", Files.readString(esConfig.resolve("pipeline.json")));
@@ -142,17 +149,34 @@ public final class ChunkingEvaluation implements Callable<Integer> {
         return row;
     }
 
-    /** es-config's chunked search over all windows, or (the truncation baseline) over each passage's first window. */
-    private static MetricSummary evaluate(ClusterClient client, String index, String search, EvaluationSet set, boolean firstWindowOnly)
-        throws IOException {
-        String template = search;
-        if (firstWindowOnly) {
-            ObjectNode body = (ObjectNode) ClusterClient.json().readTree(search);
-            ObjectNode dense = (ObjectNode) body.path("query").path("nested").path("query").path("dense");
-            dense.putArray("filter").addObject().putObject("term").put("text_chunks.index", 0);
-            template = body.toString();
+    /**
+     * The truncation baseline for {@code window}: a copy of the bundled model that reads only
+     * {@code window} tokens (plus its two special tokens), through es-config's plain pipeline and
+     * dense search. (A filter on the first window inside a nested kNN query cannot serve: Elasticsearch
+     * applies kNN filters to the parent documents.)
+     */
+    private ObjectNode truncated(ElasticsearchNode node, ClusterClient client, Path esConfig, EvaluationSet set, int window)
+        throws IOException, InterruptedException {
+        String model = ClusterSetup.DEFAULT_MODEL + "-first-" + window;
+        Path bundled = node.configDir().getParent().resolve("plugins/dense-retrieval/models").resolve(ClusterSetup.DEFAULT_MODEL);
+        Path copy = node.configDir().resolve(DENSE_MODELS).resolve(model);
+        Files.createDirectories(copy);
+        for (String f : List.of("tokenizer.json", "model.onnx")) {
+            Files.copy(bundled.resolve(f), copy.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        return runSearches(client, index, template, set);
+        ObjectNode manifest = (ObjectNode) ClusterClient.json().readTree(Files.readString(bundled.resolve("model.json")));
+        manifest.put("name", model).put("max_seq_length", window + 2);
+        Files.writeString(copy.resolve("model.json"), manifest.toString());
+        node.handToNodeUser(node.configDir().resolve(DENSE_MODELS));
+        client.sendOk("POST", "/_dense/models/_reload", null);
+        String name = "dense-first-" + window;
+        client.sendOk("PUT", "/_ingest/pipeline/" + name, ClusterSetup.withModel(Files.readString(esConfig.resolve("pipeline.json")), model));
+        JsonNode plain = ClusterClient.json().readTree(Files.readString(esConfig.resolve("index-template.json")));
+        client.sendOk("PUT", "/" + name, "{\"settings\":{\"number_of_shards\":1,\"number_of_replicas\":0},\"mappings\":"
+            + plain.path("template").path("mappings") + "}");
+        CorpusIngester.Result ingest = new CorpusIngester(client, name, name, 100, true).ingest(set.passages());
+        String search = ClusterSetup.withModel(Files.readString(esConfig.resolve("searches/dense.json"), StandardCharsets.UTF_8), model);
+        return row("truncated-" + window, window, 0, runSearches(client, name, search, set), 1, ingest.seconds() / set.passages().size());
     }
 
     private static MetricSummary runSearches(ClusterClient client, String index, String template, EvaluationSet set) throws IOException {
