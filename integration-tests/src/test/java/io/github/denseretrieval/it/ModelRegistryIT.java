@@ -7,7 +7,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +36,10 @@ class ModelRegistryIT {
 
         JsonNode reload = RealNode.client().sendOk("POST", "/_dense/models/_reload", null);
         JsonNode nodeModels = reload.path("nodes").elements().next().path("models");
-        assertEquals(3, nodeModels.size(), reload.toString());
+        // Other tests share this node and may have model folders of their own: check these three, not the count.
+        Set<String> ids = new HashSet<>();
+        nodeModels.forEach(m -> ids.add(m.path("model_id").asText()));
+        assertTrue(ids.containsAll(List.of("bge-small-en-v1.5", "minilm", "broken")), reload.toString());
 
         JsonNode status = RealNode.client().sendOk("GET", "/_dense/models/minilm", null).path("nodes").elements().next().path("models").get(0);
         assertEquals("loaded", status.path("status").asText(), status.toString());
