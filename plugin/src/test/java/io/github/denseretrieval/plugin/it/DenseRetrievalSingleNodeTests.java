@@ -187,7 +187,7 @@ public class DenseRetrievalSingleNodeTests extends ESSingleNodeTestCase {
             "[CLS] [SEP] [PAD] [MASK]", "x".repeat(1_000_000), "\u0915\u094D\u0937 \u0E01\u0E34 \uAC00 \u4E2D\u6587 \u0627\u0644");
         BulkRequestBuilder bulk = client().prepareBulk().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
         for (int i = 0; i < hostile.size(); i++) {
-            bulk.add(client().prepareIndex(INDEX).setId("hostile-" + i).setPipeline("dense").setSource(java.util.Map.of("text", hostile.get(i))));
+            bulk.add(client().prepareIndex(INDEX).setId("hostile-" + i).setPipeline("dense").setSource(java.util.Map.of("text", hostile.get(i)), XContentType.JSON));
         }
         BulkResponse response = bulk.get();
         assertFalse(response.buildFailureMessage(), response.hasFailures());
