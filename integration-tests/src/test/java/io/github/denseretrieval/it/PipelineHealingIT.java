@@ -63,13 +63,6 @@ class PipelineHealingIT {
 
     @AfterAll
     static void removeModel() throws Exception {
-        if (RealNode.node() == null || !RealNode.node().isAlive()) {
-            return;
-        }
-        ClusterClient es = RealNode.client();
-        es.send("DELETE", "/" + INDEX, null);
-        es.send("DELETE", "/_ingest/pipeline/" + PIPELINE, null);
-        ElasticsearchNode.deleteRecursively(RealNode.node().configDir().resolve("dense-retrieval/models").resolve(MODEL));
-        es.sendOk("POST", "/_dense/models/_reload", null);
+        RealNode.removeTestArtifacts(INDEX, PIPELINE, MODEL);
     }
 }

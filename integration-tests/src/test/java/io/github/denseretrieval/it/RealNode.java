@@ -41,4 +41,18 @@ public final class RealNode implements BeforeAllCallback {
     static ClusterClient client() {
         return client;
     }
+
+    /**
+     * Removes what a test added to the shared node: its index, its pipeline and its model folder
+     * (then reloads, so the model is gone). Does nothing when the node is not up.
+     */
+    static void removeTestArtifacts(String index, String pipeline, String model) throws Exception {
+        if (node == null || !node.isAlive()) {
+            return;
+        }
+        client.send("DELETE", "/" + index, null);
+        client.send("DELETE", "/_ingest/pipeline/" + pipeline, null);
+        ElasticsearchNode.deleteRecursively(node.configDir().resolve("dense-retrieval/models").resolve(model));
+        client.sendOk("POST", "/_dense/models/_reload", null);
+    }
 }
