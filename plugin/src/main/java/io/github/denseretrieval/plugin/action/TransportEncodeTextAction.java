@@ -2,6 +2,8 @@ package io.github.denseretrieval.plugin.action;
 
 import io.github.denseretrieval.encoder.EncodedTexts;
 import io.github.denseretrieval.plugin.DenseRetrievalSettings;
+import io.github.denseretrieval.plugin.ingest.PassageBatchers;
+import io.github.denseretrieval.plugin.ingest.ShutdownOnHttpStop;
 import io.github.denseretrieval.plugin.model.EncoderLease;
 import io.github.denseretrieval.plugin.model.ModelRegistry;
 import io.github.denseretrieval.plugin.stats.ModelStats;
@@ -10,6 +12,7 @@ import org.elasticsearch.action.ActionListener;
 import org.elasticsearch.action.support.ActionFilters;
 import org.elasticsearch.action.support.HandledTransportAction;
 import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.http.HttpServerTransport;
 import org.elasticsearch.injection.guice.Inject;
 import org.elasticsearch.tasks.Task;
 import org.elasticsearch.threadpool.ThreadPool;
@@ -84,13 +87,20 @@ public abstract class TransportEncodeTextAction extends HandledTransportAction<E
         }
     }
 
-    /** {@code POST _dense/models/{id}/_encode}: bounded, needs {@code manage}. */
+    /**
+     * {@code POST _dense/models/{id}/_encode}: bounded, needs {@code manage}.
+     *
+     * <p>Also where the ingest queue learns of a shutdown: Elasticsearch builds transport actions
+     * once per node with its own services, and this is the only way a plugin reaches the HTTP
+     * server, whose stop is the first step of a graceful shutdown ({@link ShutdownOnHttpStop}).
+     */
     public static final class ForApi extends TransportEncodeTextAction {
         @Inject
         public ForApi(TransportService transportService, ActionFilters actionFilters, ThreadPool threadPool, ModelRegistry registry,
-                      NodeEncodeStats stats, Settings settings) {
+                      NodeEncodeStats stats, Settings settings, HttpServerTransport httpServer, PassageBatchers batchers) {
             super(EncodeTextAction.NAME, transportService, actionFilters, threadPool, registry, stats,
                 DenseRetrievalSettings.ENCODE_MAX_TEXTS.get(settings), DenseRetrievalSettings.ENCODE_MAX_CHARS.get(settings));
+            httpServer.addLifecycleListener(new ShutdownOnHttpStop(batchers));
         }
 
         @Override

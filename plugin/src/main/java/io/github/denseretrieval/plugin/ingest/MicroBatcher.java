@@ -151,6 +151,13 @@ public final class MicroBatcher implements Closeable {
         AbstractRunnable task = new AbstractRunnable() {
             @Override
             protected void doRun() {
+                if (isClosed()) {
+                    // Handed over before the node began to stop: a graceful shutdown waits for every
+                    // in-flight request, so a minute of queued passes must not run now.
+                    ElasticsearchStatusException e = shuttingDown();
+                    group.forEach(p -> p.listener.onFailure(e));
+                    return;
+                }
                 encodeGroup(group);
             }
 
@@ -194,7 +201,14 @@ public final class MicroBatcher implements Closeable {
             RestStatus.SERVICE_UNAVAILABLE, modelId);
     }
 
-    /** Refuses new texts and answers every text still waiting for its group with a retryable 503. */
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Refuses new texts and answers with a retryable 503 every text still waiting for its group or
+     * in a group that the executor has not started yet; groups already encoding finish.
+     */
     @Override
     public void close() {
         List<Pending> waiting;

@@ -213,6 +213,27 @@ public class MicroBatcherTests extends ESTestCase {
         assertTrue(encodedGroups.isEmpty());
     }
 
+    public void testCloseAnswersGroupsHandedToTheExecutorButNotStartedWithA503() {
+        MicroBatcher b = batcher(1000, this::lengths);
+        // Three full groups go to the executor at once; one of them starts before the node stops.
+        List<Answer> answers = submit(b, 3 * GROUP, "");
+        tasks.runRandomTask();
+        b.close();
+        tasks.runAllTasks();
+        assertEquals(1, encodedGroups.size());
+        List<String> started = encodedGroups.get(0);
+        for (int i = 0; i < answers.size(); i++) {
+            Answer a = answers.get(i);
+            assertEquals(1, a.calls.get());
+            if (started.contains("x".repeat(i + 1))) {
+                assertNotNull("the group that started before the stop is encoded", a.vector);
+            } else {
+                assertEquals(RestStatus.SERVICE_UNAVAILABLE, a.status());
+            }
+        }
+        assertEquals(0, b.unanswered());
+    }
+
     public void testEveryTextIsAnsweredExactlyOnceUnderRandomInterleavings() {
         int maxQueued = randomIntBetween(1, 3 * GROUP);
         MicroBatcher b = batcher(maxQueued, texts -> {
