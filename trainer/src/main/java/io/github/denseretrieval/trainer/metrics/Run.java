@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,5 +49,21 @@ public final class Run {
                 }
             }
         }
+    }
+
+    /** Reads a TREC run file as {@link #writeTrec} writes it; a malformed line fails naming file and line. */
+    public static Run readTrec(Path file) throws IOException {
+        Map<String, List<ScoredDoc>> byQuery = new LinkedHashMap<>();
+        NumberedLines.forEach(file, (line, number) -> {
+            String[] cols = line.trim().split("\\s+");
+            if (cols.length != 6) {
+                throw new IllegalArgumentException(file + " line " + number + ": expected 6 columns (qid Q0 docid rank score tag), got "
+                    + cols.length);
+            }
+            byQuery.computeIfAbsent(cols[0], q -> new ArrayList<>()).add(new ScoredDoc(cols[2], Double.parseDouble(cols[4])));
+        });
+        Run run = new Run();
+        byQuery.forEach(run::put);
+        return run;
     }
 }

@@ -61,8 +61,14 @@ class ReplicasTests {
             Map<String, FloatTensor> copy = second.tower(TextRole.PASSAGE).trainedTensors();
             double toSingle = maxDiff(primary, single);
             double toCopy = maxDiff(primary, copy);
-            System.out.printf("two replicas vs one encoder: max |weight diff| %.2e; replica vs replica %.2e%n", toSingle, toCopy);
-            assertTrue(toSingle <= 1e-5, "replicas drifted from single-device training: " + toSingle);
+            double farShare = shareAbove(primary, single, 1e-5);
+            System.out.printf("two replicas vs one encoder: max |weight diff| %.2e, share of weights off by more than 1e-5 %.2e; "
+                + "replica vs replica %.2e%n", toSingle, farShare, toCopy);
+            // Gradients summed in another order agree to float precision, but AdamW divides by the gradient's own
+            // magnitude: a weight whose gradient is float noise around 0 moves by about +-lr either way. So nearly
+            // every weight must agree to 1e-5, and none may differ by more than those noise steps (2 x lr per update).
+            assertTrue(farShare <= 1e-4, "replicas drifted from single-device training: " + farShare + " of weights off by > 1e-5");
+            assertTrue(toSingle <= 2 * 2 * 1e-4 + 1e-6, "replicas drifted from single-device training: " + toSingle);
             assertTrue(toCopy <= 1e-6, "replicas drifted apart: " + toCopy);
         }
         try (TrainableEncoder untouched = open()) {
@@ -85,6 +91,20 @@ class ReplicasTests {
             out.add(new TrainingExample("q" + i, c[0], positive, List.of(negative), Set.of(positive.id())));
         }
         return out;
+    }
+
+    private static double shareAbove(Map<String, FloatTensor> a, Map<String, FloatTensor> b, double bound) {
+        long above = 0;
+        long total = 0;
+        for (Map.Entry<String, FloatTensor> e : a.entrySet()) {
+            float[] x = e.getValue().values();
+            float[] y = b.get(e.getKey()).values();
+            for (int i = 0; i < x.length; i++) {
+                above += Math.abs(x[i] - y[i]) > bound ? 1 : 0;
+            }
+            total += x.length;
+        }
+        return (double) above / total;
     }
 
     private static double maxDiff(Map<String, FloatTensor> a, Map<String, FloatTensor> b) {

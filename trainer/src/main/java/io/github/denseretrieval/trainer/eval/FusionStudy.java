@@ -1,0 +1,130 @@
+package io.github.denseretrieval.trainer.eval;
+
+import io.github.denseretrieval.fusion.FusionSpec;
+import io.github.denseretrieval.fusion.ScoreNormalizer;
+import io.github.denseretrieval.trainer.metrics.Evaluator;
+import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.trainer.metrics.Run;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Chooses a BM25 + dense fusion that holds up on data it was not chosen on. Every candidate fuses
+ * the same two runs ({@code [bm25, dense]}, in that order); a candidate's worth on a collection is
+ * its nDCG@10 minus dense alone's, on that collection's tuning questions. The rule, fixed before
+ * any figure was seen: among candidates that lose at most {@link #TOLERATED_LOSS} to dense alone on
+ * every tuning collection, keep the one with the highest mean gain; if none qualifies, the one whose
+ * worst loss is smallest. Used leave-one-collection-out (choose on all but one, report on the one)
+ * and k-fold over one collection's questions. Stateless.
+ */
+public final class FusionStudy {
+
+    /** nDCG@10 a default may lose to dense alone on a collection and still count as safe there. */
+    public static final double TOLERATED_LOSS = 0.005;
+    /** Hits each child contributes, as es-config's searches ask ({@code rank_window_size}, {@code size}). */
+    public static final int WINDOW = 100;
+
+    /** One collection: its questions' judgements for choosing and for reporting, and its two runs. */
+    public record TestCollection(String name, Qrels tune, Qrels report, Run bm25, Run dense) {
+
+        /** True when choosing and reporting use different questions (a train and a test split). */
+        public boolean separateSplits() {
+            return !tune.queryIds().equals(report.queryIds());
+        }
+    }
+
+    /** A named fusion setting; {@code spec} fuses {@code [bm25, dense]}. */
+    public record Candidate(String name, FusionSpec spec) {}
+
+    /** A fused run judged against dense alone on one set of questions. */
+    public record Outcome(double ndcg, double denseNdcg, int wins, int losses, int questions) {
+        public double gain() {
+            return ndcg - denseNdcg;
+        }
+    }
+
+    private FusionStudy() {}
+
+    /**
+     * The settings tried: RRF ({@code rank_constant} 60) and linear fusion with min-max or z-score
+     * normalisation, BM25 weight 0.05 to 0.5 (dense weight 1 minus it).
+     */
+    public static List<Candidate> grid() {
+        List<Candidate> out = new ArrayList<>();
+        for (int step = 1; step <= 10; step++) {
+            float bm25 = step * 0.05f;
+            float dense = 1f - bm25;
+            out.add(new Candidate(String.format(Locale.ROOT, "rrf bm25 %.2f", bm25), FusionSpec.rrf(60, bm25, dense)));
+            out.add(new Candidate(String.format(Locale.ROOT, "min_max bm25 %.2f", bm25), FusionSpec.linear(ScoreNormalizer.MIN_MAX, bm25, dense)));
+            out.add(new Candidate(String.format(Locale.ROOT, "z_score bm25 %.2f", bm25), FusionSpec.linear(ScoreNormalizer.Z_SCORE, bm25, dense)));
+        }
+        return out;
+    }
+
+    /** {@code candidate}'s fused run of {@code collection}. */
+    public static Run fuse(Candidate candidate, Run bm25, Run dense) {
+        return RunFusion.fuse(candidate.spec(), List.of(bm25, dense), WINDOW);
+    }
+
+    /** {@code run} against {@code dense} on the questions of {@code qrels}. */
+    public static Outcome judge(Qrels qrels, Run run, Run dense) {
+        Map<String, double[]> mine = Evaluator.evaluate(qrels, run).perQuery();
+        Map<String, double[]> base = Evaluator.evaluate(qrels, dense).perQuery();
+        double sum = 0;
+        double baseSum = 0;
+        int wins = 0;
+        int losses = 0;
+        for (String q : qrels.queryIds()) {
+            double a = mine.get(q)[0];
+            double b = base.get(q)[0];
+            sum += a;
+            baseSum += b;
+            wins += a > b + 1e-9 ? 1 : 0;
+            losses += a < b - 1e-9 ? 1 : 0;
+        }
+        int n = qrels.queryIds().size();
+        return new Outcome(sum / n, baseSum / n, wins, losses, n);
+    }
+
+    /** The candidate the rule keeps on {@code tuning} (each collection's tuning questions). */
+    public static Candidate choose(List<TestCollection> tuning, List<Candidate> candidates) {
+        double[][] gains = new double[candidates.size()][tuning.size()];
+        for (int c = 0; c < candidates.size(); c++) {
+            for (int t = 0; t < tuning.size(); t++) {
+                TestCollection col = tuning.get(t);
+                gains[c][t] = judge(col.tune(), fuse(candidates.get(c), col.bm25(), col.dense()), col.dense()).gain();
+            }
+        }
+        return candidates.get(pick(gains));
+    }
+
+    /**
+     * The rule on a table of gains over dense alone ({@code gains[candidate][collection]}): the
+     * highest mean gain among candidates that lose at most {@link #TOLERATED_LOSS} everywhere, else
+     * the smallest worst loss; ties keep the earlier candidate.
+     */
+    static int pick(double[][] gains) {
+        int best = -1;
+        double bestKey = Double.NEGATIVE_INFINITY;
+        boolean bestSafe = false;
+        for (int c = 0; c < gains.length; c++) {
+            double sum = 0;
+            double worst = Double.POSITIVE_INFINITY;
+            for (double g : gains[c]) {
+                sum += g;
+                worst = Math.min(worst, g);
+            }
+            boolean safe = worst >= -TOLERATED_LOSS;
+            double key = safe ? sum / gains[c].length : worst;
+            if (best < 0 || (safe && !bestSafe) || (safe == bestSafe && key > bestKey + 1e-9)) {
+                best = c;
+                bestKey = key;
+                bestSafe = safe;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,54 @@
+package io.github.denseretrieval.trainer.eval;
+
+import io.github.denseretrieval.fusion.FusionSpec;
+import io.github.denseretrieval.trainer.metrics.Evaluator;
+import io.github.denseretrieval.trainer.metrics.Run;
+import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Fuses retrieval runs client-side with the plugin's own arithmetic ({@link FusionSpec}), so that a
+ * setting chosen on runs scores as the node's fusion retriever does: each child's list is cut to
+ * the window first, as the retriever asks each child for {@code rank_window_size} hits. Stateless.
+ */
+public final class RunFusion {
+
+    private RunFusion() {}
+
+    /** {@code children} in the order of {@code spec}'s weights; each question's fused list holds at most {@code window} documents. */
+    public static Run fuse(FusionSpec spec, List<Run> children, int window) {
+        if (children.size() != spec.children()) {
+            throw new IllegalArgumentException(spec + " has " + spec.children() + " weights but " + children.size() + " runs were given");
+        }
+        Set<String> queries = new LinkedHashSet<>();
+        children.forEach(r -> queries.addAll(r.asMap().keySet()));
+        Run out = new Run();
+        for (String q : queries) {
+            Map<String, Double> scores = new HashMap<>();
+            for (int c = 0; c < children.size(); c++) {
+                // Ranks in the order the engine returned its hits (its own tie-breaking), as the retriever sees them.
+                List<ScoredDoc> ranked = children.get(c).get(q);
+                List<ScoredDoc> top = ranked.subList(0, Math.min(window, ranked.size()));
+                float[] raw = new float[top.size()];
+                for (int i = 0; i < raw.length; i++) {
+                    raw[i] = (float) top.get(i).score();
+                }
+                float[] contributions = spec.contributions(c, raw);
+                for (int i = 0; i < contributions.length; i++) {
+                    scores.merge(top.get(i).docId(), (double) contributions[i], Double::sum);
+                }
+            }
+            List<ScoredDoc> docs = new ArrayList<>(scores.size());
+            scores.forEach((d, s) -> docs.add(new ScoredDoc(d, s)));
+            List<ScoredDoc> ranked = Evaluator.trecOrder(docs);
+            out.put(q, ranked.subList(0, Math.min(window, ranked.size())));
+        }
+        return out;
+    }
+}
