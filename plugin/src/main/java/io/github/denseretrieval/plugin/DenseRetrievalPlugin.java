@@ -54,7 +54,8 @@ import java.util.function.Supplier;
 /**
  * The {@code dense-retrieval} plugin: dense passage retrieval inside Elasticsearch. Adds the
  * {@code dense_encode} ingest processor, the {@code dense} query, the {@code dense_encode} query
- * vector builder, the {@code hybrid} retriever and the {@code _dense/models} APIs, all served by
+ * vector builder, the {@code hybrid_linear} and {@code hybrid_rrf} retrievers (and the deprecated
+ * {@code hybrid}) and the {@code _dense/models} APIs, all served by
  * one {@link ModelRegistry} per node.
  */
 public class DenseRetrievalPlugin extends Plugin implements IngestPlugin, SearchPlugin, ActionPlugin {
@@ -117,7 +118,9 @@ public class DenseRetrievalPlugin extends Plugin implements IngestPlugin, Search
 
     @Override
     public List<RetrieverSpec<?>> getRetrievers() {
-        return List.of(new RetrieverSpec<>(HybridRetrieverBuilder.NAME, HybridRetrieverBuilder::fromXContent));
+        return List.of(new RetrieverSpec<>(HybridRetrieverBuilder.LINEAR_NAME, HybridRetrieverBuilder::linearFromXContent),
+            new RetrieverSpec<>(HybridRetrieverBuilder.RRF_NAME, HybridRetrieverBuilder::rrfFromXContent),
+            new RetrieverSpec<>(HybridRetrieverBuilder.NAME, HybridRetrieverBuilder::fromXContent));
     }
 
     @Override

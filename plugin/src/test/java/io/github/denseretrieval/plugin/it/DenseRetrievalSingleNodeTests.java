@@ -5,9 +5,9 @@ import io.github.denseretrieval.plugin.DenseRetrievalPlugin;
 import io.github.denseretrieval.plugin.action.EncodeTextAction;
 import io.github.denseretrieval.plugin.search.DenseEncodeVectorBuilder;
 import io.github.denseretrieval.plugin.search.DenseQueryBuilder;
-import io.github.denseretrieval.plugin.search.hybrid.FusionMethod;
+import io.github.denseretrieval.fusion.FusionSpec;
 import io.github.denseretrieval.plugin.search.hybrid.HybridRetrieverBuilder;
-import io.github.denseretrieval.plugin.search.hybrid.ScoreNormalization;
+import io.github.denseretrieval.fusion.ScoreNormalizer;
 import org.apache.lucene.tests.util.LuceneTestCase;
 import org.elasticsearch.ExceptionsHelper;
 import org.elasticsearch.action.bulk.BulkRequestBuilder;
@@ -138,14 +138,27 @@ public class DenseRetrievalSingleNodeTests extends ESSingleNodeTestCase {
                 List<String> ids = java.util.Arrays.stream(r.getHits().getHits()).map(h -> h.getId()).toList();
                 assertTrue(ids.toString(), ids.contains("10") || ids.contains("8"));
             });
-        HybridRetrieverBuilder hybrid = new HybridRetrieverBuilder(List.of(
+        HybridRetrieverBuilder hybrid = new HybridRetrieverBuilder(HybridRetrieverBuilder.LINEAR_NAME, List.of(
             RetrieverSource.from(new StandardRetrieverBuilder(new MatchQueryBuilder("text", "malaria mosquitoes"))),
             RetrieverSource.from(new StandardRetrieverBuilder(new DenseQueryBuilder("text_vector", "malaria mosquitoes", null, null, null,
-                null)))), FusionMethod.LINEAR, new float[] { 0.35f, 0.65f }, ScoreNormalization.MIN_MAX, 60, 20);
+                null)))), FusionSpec.linear(ScoreNormalizer.Z_SCORE, 0.2f, 0.8f), 20);
         assertResponse(client().prepareSearch(INDEX).setSource(new SearchSourceBuilder().retriever(hybrid).size(3)), r -> {
             assertEquals(3, r.getHits().getHits().length);
             assertEquals("0", r.getHits().getAt(0).getId());
         });
+    }
+
+    public void testAFailingChildFailsTheFusionNamingTheCauseNeverAShorterList() {
+        ingest();
+        HybridRetrieverBuilder hybrid = new HybridRetrieverBuilder(HybridRetrieverBuilder.RRF_NAME, List.of(
+            RetrieverSource.from(new StandardRetrieverBuilder(new MatchQueryBuilder("text", "malaria mosquitoes"))),
+            RetrieverSource.from(new StandardRetrieverBuilder(new DenseQueryBuilder("text_vector", "malaria mosquitoes", "no-such-model",
+                null, null, null)))), FusionSpec.rrf(60, 1f, 1f), 20);
+        Exception e = expectThrows(Exception.class, () -> client().prepareSearch(INDEX)
+            .setSource(new SearchSourceBuilder().retriever(hybrid).size(3)).get().decRef());
+        assertEquals(RestStatus.NOT_FOUND, ExceptionsHelper.status(e));
+        String chain = ExceptionsHelper.stackTrace(e);
+        assertTrue(chain, chain.contains("[no-such-model]"));
     }
 
     public void testADenseQueryInAnAliasFilterIsABadRequest() {
@@ -241,10 +254,9 @@ public class DenseRetrievalSingleNodeTests extends ESSingleNodeTestCase {
             assertTrue(chunk.get("text").toString(), chunk.get("text").toString().contains("Malaria is transmitted"));
             assertTrue("the answer is past the first window", start > 0);
         });
-        HybridRetrieverBuilder hybrid = new HybridRetrieverBuilder(List.of(
+        HybridRetrieverBuilder hybrid = new HybridRetrieverBuilder(HybridRetrieverBuilder.RRF_NAME, List.of(
             RetrieverSource.from(new StandardRetrieverBuilder(new MatchQueryBuilder("text", question))),
-            RetrieverSource.from(new StandardRetrieverBuilder(bestChunk(question)))), FusionMethod.RRF, new float[] { 1f, 1f },
-            ScoreNormalization.MIN_MAX, 60, 10);
+            RetrieverSource.from(new StandardRetrieverBuilder(bestChunk(question)))), FusionSpec.rrf(60, 1f, 1f), 10);
         assertResponse(client().prepareSearch("long").setSource(new SearchSourceBuilder().retriever(hybrid).size(3)),
             r -> assertEquals("1", r.getHits().getAt(0).getId()));
     }

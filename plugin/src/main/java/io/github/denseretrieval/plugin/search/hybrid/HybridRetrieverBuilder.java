@@ -1,6 +1,11 @@
 package io.github.denseretrieval.plugin.search.hybrid;
 
+import io.github.denseretrieval.fusion.FusionMethod;
+import io.github.denseretrieval.fusion.FusionSpec;
+import io.github.denseretrieval.fusion.ScoreNormalizer;
 import org.apache.lucene.search.ScoreDoc;
+import org.elasticsearch.common.logging.DeprecationCategory;
+import org.elasticsearch.common.logging.DeprecationLogger;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.search.builder.SearchSourceBuilder;
 import org.elasticsearch.search.rank.RankDoc;
@@ -22,31 +27,42 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.constructorArg
 import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstructorArg;
 
 /**
- * Retriever {@code hybrid}: runs its child retrievers (BM25 {@code standard}, {@code knn}, a
- * {@code standard} with a {@code dense} query, ...) and fuses their top {@code rank_window_size}
- * results by reciprocal rank fusion or by a weighted sum of normalised scores.
+ * The plugin's fusion retrievers: each runs its child retrievers (BM25 {@code standard}, {@code knn},
+ * a {@code standard} with a {@code dense} query, ...) and fuses their top {@code rank_window_size}
+ * results. Three names share this class:
  *
- * <pre>
- * "retriever": { "hybrid": {
- *     "retrievers": [ { "standard": { "query": { "match": { "text": "..." } } } },
- *                     { "standard": { "query": { "dense": { "field": "text_vector", "query": "..." } } } } ],
- *     "fusion": "linear", "weights": [0.35, 0.65], "normalizer": "min_max",
- *     "rank_window_size": 100 } }
- * </pre>
+ * <ul>
+ * <li>{@code hybrid_linear}: Elasticsearch's {@code linear} retriever syntax, a weighted sum of
+ * normalised scores; each entry {@code {"retriever": ..., "weight": w, "normalizer": n}}, with the
+ * retriever-level {@code normalizer} (default {@value #DEFAULT_NORMALIZER_NAME}) for entries that
+ * name none;</li>
+ * <li>{@code hybrid_rrf}: Elasticsearch's {@code rrf} retriever syntax, reciprocal rank fusion;
+ * entries are bare retrievers or {@code {"retriever": ..., "weight": w}};
+ * {@code rank_constant} (default 60);</li>
+ * <li>{@code hybrid}: the syntax of release 0.1 ({@code fusion}, {@code weights},
+ * {@code normalizer}), still parsed with a deprecation warning.</li>
+ * </ul>
  *
- * <p>Defaults: {@code rrf} with {@code rank_constant} 60, equal weights, {@code rank_window_size}
- * 100. Equal weights are only a neutral starting point: weights chosen on training questions are
- * what made hybrid beat both children on SciFact (see the README). Works on the free {@code integ-test-zip} distribution, which has no
- * {@code rrf} retriever; needs no license.
+ * <p>Removing the {@code hybrid_} prefix gives the body Elasticsearch's licensed retrievers take
+ * (they lack {@code z_score}). The names differ from Elasticsearch's own because a node refuses to
+ * start when two plugins register one name, and Elasticsearch's source carries a prototype
+ * retriever called {@code hybrid}. Works on the free {@code integ-test-zip} distribution, which has
+ * no {@code rrf} or {@code linear}; needs no license.
  */
 public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<HybridRetrieverBuilder> {
 
+    /** The 0.1 syntax, deprecated. */
     public static final String NAME = "hybrid";
+    public static final String LINEAR_NAME = "hybrid_linear";
+    public static final String RRF_NAME = "hybrid_rrf";
     public static final int DEFAULT_RANK_CONSTANT = 60;
     public static final int DEFAULT_RANK_WINDOW_SIZE = 100;
-    /** Children one hybrid may fuse: each is a full search, so a long list is a costly mistake. */
+    static final String DEFAULT_NORMALIZER_NAME = "min_max";
+    /** Chosen leave-one-collection-out over eight public collections (see the README's hybrid section). */
+    public static final ScoreNormalizer DEFAULT_NORMALIZER = ScoreNormalizer.fromName(DEFAULT_NORMALIZER_NAME);
+    /** Children one fusion may have: each is a full search, so a long list is a costly mistake. */
     public static final int MAX_RETRIEVERS = 10;
-    /** Hybrids nested in hybrids, counting this one: every level multiplies the searches run. */
+    /** Fusion retrievers nested in fusion retrievers, counting this one: every level multiplies the searches run. */
     public static final int MAX_DEPTH = 3;
     /** Elasticsearch's default {@code index.max_result_window}: each child fetches this many hits at most. */
     public static final int MAX_RANK_WINDOW_SIZE = 10_000;
@@ -57,13 +73,15 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
     static final ParseField NORMALIZER = new ParseField("normalizer");
     static final ParseField RANK_CONSTANT = new ParseField("rank_constant");
 
+    private static final DeprecationLogger DEPRECATION = DeprecationLogger.getLogger(HybridRetrieverBuilder.class);
+
     @SuppressWarnings("unchecked")
     static final ConstructingObjectParser<HybridRetrieverBuilder, RetrieverParserContext> PARSER = new ConstructingObjectParser<>(NAME,
         false, args -> {
             List<RetrieverBuilder> children = (List<RetrieverBuilder>) args[0];
-            FusionMethod fusion = args[1] == null ? FusionMethod.RRF : FusionMethod.fromName((String) args[1]);
+            FusionMethod fusion = args[1] == null ? FusionMethod.RRF : fusionMethod(NAME, (String) args[1]);
             List<Float> weightList = (List<Float>) args[2];
-            ScoreNormalization normalizer = args[3] == null ? ScoreNormalization.MIN_MAX : ScoreNormalization.fromName((String) args[3]);
+            ScoreNormalizer normalizer = args[3] == null ? ScoreNormalizer.MIN_MAX : normalizer(NAME, (String) args[3]);
             int rankConstant = args[4] == null ? DEFAULT_RANK_CONSTANT : (Integer) args[4];
             int window = args[5] == null ? DEFAULT_RANK_WINDOW_SIZE : (Integer) args[5];
             float[] weights = new float[children.size()];
@@ -78,9 +96,50 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
                     weights[i] = weightList.get(i);
                 }
             }
-            List<RetrieverSource> sources = new ArrayList<>();
-            children.forEach(c -> sources.add(RetrieverSource.from(c)));
-            return new HybridRetrieverBuilder(sources, fusion, weights, normalizer, rankConstant, window);
+            ScoreNormalizer[] normalizers = new ScoreNormalizer[children.size()];
+            Arrays.fill(normalizers, fusion == FusionMethod.LINEAR ? normalizer : ScoreNormalizer.NONE);
+            DEPRECATION.warn(DeprecationCategory.API, "hybrid_retriever", "[" + NAME + "] retriever is deprecated and will be removed in "
+                + "the next release; use [" + LINEAR_NAME + "] or [" + RRF_NAME + "] (Elasticsearch's [linear] and [rrf] syntax)");
+            return new HybridRetrieverBuilder(NAME, sources(children), new FusionSpec(fusion, weights, normalizers, rankConstant), window);
+        });
+
+    @SuppressWarnings("unchecked")
+    static final ConstructingObjectParser<HybridRetrieverBuilder, RetrieverParserContext> LINEAR_PARSER = new ConstructingObjectParser<>(
+        LINEAR_NAME, false, args -> {
+            List<FusionChild> entries = (List<FusionChild>) args[0];
+            ScoreNormalizer fallback = args[1] == null ? DEFAULT_NORMALIZER : normalizer(LINEAR_NAME, (String) args[1]);
+            int window = args[2] == null ? DEFAULT_RANK_WINDOW_SIZE : (Integer) args[2];
+            float[] weights = new float[entries.size()];
+            ScoreNormalizer[] normalizers = new ScoreNormalizer[entries.size()];
+            List<RetrieverBuilder> children = new ArrayList<>();
+            for (int i = 0; i < entries.size(); i++) {
+                FusionChild e = entries.get(i);
+                weights[i] = e.weight() == null ? 1f : e.weight();
+                normalizers[i] = e.normalizer() == null ? fallback : normalizer(LINEAR_NAME, e.normalizer());
+                children.add(e.retriever());
+            }
+            return new HybridRetrieverBuilder(LINEAR_NAME, sources(children), new FusionSpec(FusionMethod.LINEAR, weights, normalizers, 0),
+                window);
+        });
+
+    @SuppressWarnings("unchecked")
+    static final ConstructingObjectParser<HybridRetrieverBuilder, RetrieverParserContext> RRF_PARSER = new ConstructingObjectParser<>(
+        RRF_NAME, false, args -> {
+            List<FusionChild> entries = (List<FusionChild>) args[0];
+            int rankConstant = args[1] == null ? DEFAULT_RANK_CONSTANT : (Integer) args[1];
+            int window = args[2] == null ? DEFAULT_RANK_WINDOW_SIZE : (Integer) args[2];
+            float[] weights = new float[entries.size()];
+            List<RetrieverBuilder> children = new ArrayList<>();
+            for (int i = 0; i < entries.size(); i++) {
+                FusionChild e = entries.get(i);
+                if (e.normalizer() != null) {
+                    throw new IllegalArgumentException("[" + RRF_NAME + "] fuses ranks, not scores: [normalizer] belongs to ["
+                        + LINEAR_NAME + "]");
+                }
+                weights[i] = e.weight() == null ? 1f : e.weight();
+                children.add(e.retriever());
+            }
+            return new HybridRetrieverBuilder(RRF_NAME, sources(children), FusionSpec.rrf(rankConstant, weights), window);
         });
 
     static {
@@ -98,58 +157,99 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
         PARSER.declareInt(optionalConstructorArg(), RANK_CONSTANT);
         PARSER.declareInt(optionalConstructorArg(), RANK_WINDOW_SIZE_FIELD);
         RetrieverBuilder.declareBaseParserFields(NAME, PARSER);
+
+        LINEAR_PARSER.declareObjectArray(constructorArg(), FusionChild::parseEntry, RETRIEVERS);
+        LINEAR_PARSER.declareString(optionalConstructorArg(), NORMALIZER);
+        LINEAR_PARSER.declareInt(optionalConstructorArg(), RANK_WINDOW_SIZE_FIELD);
+        RetrieverBuilder.declareBaseParserFields(LINEAR_NAME, LINEAR_PARSER);
+
+        RRF_PARSER.declareObjectArray(constructorArg(), FusionChild::parseEntryOrRetriever, RETRIEVERS);
+        RRF_PARSER.declareInt(optionalConstructorArg(), RANK_CONSTANT);
+        RRF_PARSER.declareInt(optionalConstructorArg(), RANK_WINDOW_SIZE_FIELD);
+        RetrieverBuilder.declareBaseParserFields(RRF_NAME, RRF_PARSER);
     }
 
+    /** Parses the deprecated {@code hybrid} syntax. */
     public static HybridRetrieverBuilder fromXContent(XContentParser parser, RetrieverParserContext context) throws IOException {
         return PARSER.apply(parser, context);
     }
 
-    private final FusionMethod fusion;
-    private final float[] weights;
-    private final ScoreNormalization normalizer;
-    private final int rankConstant;
+    public static HybridRetrieverBuilder linearFromXContent(XContentParser parser, RetrieverParserContext context) throws IOException {
+        return LINEAR_PARSER.apply(parser, context);
+    }
 
-    public HybridRetrieverBuilder(List<RetrieverSource> children, FusionMethod fusion, float[] weights, ScoreNormalization normalizer,
-                                  int rankConstant, int rankWindowSize) {
+    public static HybridRetrieverBuilder rrfFromXContent(XContentParser parser, RetrieverParserContext context) throws IOException {
+        return RRF_PARSER.apply(parser, context);
+    }
+
+    private static List<RetrieverSource> sources(List<RetrieverBuilder> children) {
+        List<RetrieverSource> sources = new ArrayList<>();
+        children.forEach(c -> sources.add(RetrieverSource.from(c)));
+        return sources;
+    }
+
+    private static FusionMethod fusionMethod(String retriever, String name) {
+        try {
+            return FusionMethod.fromName(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[" + retriever + "] " + e.getMessage());
+        }
+    }
+
+    private static ScoreNormalizer normalizer(String retriever, String name) {
+        try {
+            return ScoreNormalizer.fromName(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[" + retriever + "] " + e.getMessage());
+        }
+    }
+
+    private final String name;
+    private final FusionSpec spec;
+
+    /** @param name which syntax the retriever was written in, and writes itself back in */
+    public HybridRetrieverBuilder(String name, List<RetrieverSource> children, FusionSpec spec, int rankWindowSize) {
         // A mutable list: CompoundRetrieverBuilder#addChild appends to it.
         super(new ArrayList<>(children), rankWindowSize);
+        if (!List.of(NAME, LINEAR_NAME, RRF_NAME).contains(name)) {
+            throw new IllegalArgumentException("unknown fusion retriever name [" + name + "]");
+        }
+        this.name = name;
         if (children.size() < 2 || children.size() > MAX_RETRIEVERS) {
-            throw new IllegalArgumentException("[" + NAME + "] fuses between 2 and " + MAX_RETRIEVERS + " [retrievers], got "
+            throw new IllegalArgumentException("[" + name + "] fuses between 2 and " + MAX_RETRIEVERS + " [retrievers], got "
                 + children.size());
         }
-        if (weights.length != children.size()) {
-            throw new IllegalArgumentException("[" + NAME + "] needs one weight per retriever");
+        if (spec.children() != children.size()) {
+            throw new IllegalArgumentException("[" + name + "] needs one weight per retriever");
         }
+        float[] weights = spec.weights();
         boolean anyPositive = false;
         for (float w : weights) {
             if (w < 0 || Float.isFinite(w) == false) {
-                throw new IllegalArgumentException("[" + NAME + "] [weights] must be finite and >= 0, got " + Arrays.toString(weights));
+                throw new IllegalArgumentException("[" + name + "] every [weight] must be finite and >= 0, got " + Arrays.toString(weights));
             }
             anyPositive |= w > 0;
         }
         if (anyPositive == false) {
-            throw new IllegalArgumentException("[" + NAME + "] [weights] are all 0, so every document would score 0; give at least "
+            throw new IllegalArgumentException("[" + name + "] every [weight] is 0, so every document would score 0; give at least "
                 + "one retriever a positive weight");
         }
-        if (rankConstant < 1) {
-            throw new IllegalArgumentException("[" + NAME + "] [rank_constant] must be >= 1, got [" + rankConstant + "]");
+        if (spec.method() == FusionMethod.RRF && spec.rankConstant() < 1) {
+            throw new IllegalArgumentException("[" + name + "] [rank_constant] must be >= 1, got [" + spec.rankConstant() + "]");
         }
         if (rankWindowSize < 1 || rankWindowSize > MAX_RANK_WINDOW_SIZE) {
-            throw new IllegalArgumentException("[" + NAME + "] [rank_window_size] must be between 1 and " + MAX_RANK_WINDOW_SIZE
+            throw new IllegalArgumentException("[" + name + "] [rank_window_size] must be between 1 and " + MAX_RANK_WINDOW_SIZE
                 + ", got [" + rankWindowSize + "]");
         }
         int depth = depth(children);
         if (depth > MAX_DEPTH) {
-            throw new IllegalArgumentException("[" + NAME + "] retrievers are nested " + depth + " deep; at most " + MAX_DEPTH
-                + " levels of [" + NAME + "] are allowed");
+            throw new IllegalArgumentException("[" + name + "] retrievers are nested " + depth + " deep; at most " + MAX_DEPTH
+                + " levels of fusion retrievers are allowed");
         }
-        this.fusion = fusion;
-        this.weights = weights.clone();
-        this.normalizer = normalizer;
-        this.rankConstant = rankConstant;
+        this.spec = spec;
     }
 
-    /** Levels of hybrid retrievers from a hybrid with these children down, counting that hybrid. */
+    /** Levels of fusion retrievers from one with these children down, counting that one. */
     private static int depth(List<RetrieverSource> children) {
         int deepest = 0;
         for (RetrieverSource child : children) {
@@ -160,9 +260,13 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
         return deepest + 1;
     }
 
+    public FusionSpec spec() {
+        return spec;
+    }
+
     @Override
     protected HybridRetrieverBuilder clone(List<RetrieverSource> newChildren, List<QueryBuilder> newPreFilters) {
-        HybridRetrieverBuilder copy = new HybridRetrieverBuilder(newChildren, fusion, weights, normalizer, rankConstant, rankWindowSize);
+        HybridRetrieverBuilder copy = new HybridRetrieverBuilder(name, newChildren, spec, rankWindowSize);
         copy.preFilterQueryBuilders = newPreFilters;
         copy.retrieverName = retrieverName;
         copy.minScore = minScore;
@@ -178,9 +282,7 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
 
     @Override
     protected RankDoc[] combineInnerRetrieverResults(List<ScoreDoc[]> rankResults, boolean explain) {
-        ScoreNormalization[] normalizers = new ScoreNormalization[weights.length];
-        Arrays.fill(normalizers, normalizer);
-        HybridRankDoc[] fused = new ScoreFusion(fusion, weights, normalizers, rankConstant, rankWindowSize).fuse(rankResults);
+        HybridRankDoc[] fused = new ScoreFusion(spec, rankWindowSize).fuse(rankResults);
         if (minScore != null) {
             return Arrays.stream(fused).filter(d -> d.score >= minScore).toArray(RankDoc[]::new);
         }
@@ -189,33 +291,51 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
 
     @Override
     public String getName() {
-        return NAME;
+        return name;
     }
 
     @Override
     protected void doToXContent(XContentBuilder builder, Params params) throws IOException {
+        float[] weights = spec.weights();
+        ScoreNormalizer[] normalizers = spec.normalizers();
         builder.startArray(RETRIEVERS.getPreferredName());
-        for (RetrieverSource source : innerRetrievers) {
-            // A retriever writes itself wrapped in its own name: {"standard": {...}}.
-            source.retriever().toXContent(builder, params);
+        for (int i = 0; i < innerRetrievers.size(); i++) {
+            RetrieverBuilder child = innerRetrievers.get(i).retriever();
+            if (name.equals(NAME)) {
+                // A retriever writes itself wrapped in its own name: {"standard": {...}}.
+                child.toXContent(builder, params);
+                continue;
+            }
+            builder.startObject();
+            builder.field(FusionChild.RETRIEVER.getPreferredName(), child);
+            builder.field(FusionChild.WEIGHT.getPreferredName(), weights[i]);
+            if (spec.method() == FusionMethod.LINEAR) {
+                builder.field(FusionChild.NORMALIZER.getPreferredName(), normalizers[i].jsonName());
+            }
+            builder.endObject();
         }
         builder.endArray();
-        builder.field(FUSION.getPreferredName(), fusion.jsonName());
-        builder.array(WEIGHTS.getPreferredName(), weights);
-        builder.field(NORMALIZER.getPreferredName(), normalizer.jsonName());
-        builder.field(RANK_CONSTANT.getPreferredName(), rankConstant);
+        if (name.equals(NAME)) {
+            builder.field(FUSION.getPreferredName(), spec.method().jsonName());
+            builder.array(WEIGHTS.getPreferredName(), weights);
+            // The 0.1 syntax has one normaliser for all children; RRF ignores it.
+            builder.field(NORMALIZER.getPreferredName(), (spec.method() == FusionMethod.LINEAR ? normalizers[0] : ScoreNormalizer.MIN_MAX)
+                .jsonName());
+        }
+        if (spec.method() == FusionMethod.RRF || name.equals(NAME)) {
+            builder.field(RANK_CONSTANT.getPreferredName(), spec.rankConstant());
+        }
         builder.field(RANK_WINDOW_SIZE_FIELD.getPreferredName(), rankWindowSize);
     }
 
     @Override
     public boolean doEquals(Object o) {
         HybridRetrieverBuilder that = (HybridRetrieverBuilder) o;
-        return super.doEquals(o) && fusion == that.fusion && Arrays.equals(weights, that.weights) && normalizer == that.normalizer
-            && rankConstant == that.rankConstant;
+        return super.doEquals(o) && name.equals(that.name) && spec.equals(that.spec);
     }
 
     @Override
     public int doHashCode() {
-        return Objects.hash(super.doHashCode(), fusion, Arrays.hashCode(weights), normalizer, rankConstant);
+        return Objects.hash(super.doHashCode(), name, spec);
     }
 }

@@ -1,5 +1,7 @@
 package io.github.denseretrieval.plugin.search.hybrid;
 
+import io.github.denseretrieval.fusion.FusionSpec;
+import io.github.denseretrieval.fusion.ScoreNormalizer;
 import org.apache.lucene.search.ScoreDoc;
 import org.junit.jupiter.api.Test;
 
@@ -8,71 +10,103 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Fused rankings of hand-computed lists: documents in one list only, ties, empty children, the window. */
 class ScoreFusionTests {
 
-    private static ScoreDoc[] docs(float... scoresByDoc) {
-        // doc i has score scoresByDoc[i]; the list is given best first
-        ScoreDoc[] out = new ScoreDoc[scoresByDoc.length / 2];
+    private static ScoreDoc[] docs(float... docAndScore) {
+        // pairs (doc, score), best first
+        ScoreDoc[] out = new ScoreDoc[docAndScore.length / 2];
         for (int i = 0; i < out.length; i++) {
-            out[i] = new ScoreDoc((int) scoresByDoc[2 * i], scoresByDoc[2 * i + 1], 0);
+            out[i] = new ScoreDoc((int) docAndScore[2 * i], docAndScore[2 * i + 1], 0);
         }
         return out;
     }
 
-    private static ScoreFusion fusion(FusionMethod m, float... weights) {
-        ScoreNormalization[] n = new ScoreNormalization[weights.length];
-        java.util.Arrays.fill(n, ScoreNormalization.MIN_MAX);
-        return new ScoreFusion(m, weights, n, 60, 10);
-    }
-
     @Test
-    void rrfSumsReciprocalRanks() {
+    void rrfSumsWeightedReciprocalRanksAndADocumentInOneListGetsOneTerm() {
         // child 0 ranks docs 1,2; child 1 ranks docs 2,3
-        HybridRankDoc[] fused = fusion(FusionMethod.RRF, 1f, 1f).fuse(List.of(docs(1, 9f, 2, 8f), docs(2, 0.9f, 3, 0.8f)));
+        HybridRankDoc[] fused = new ScoreFusion(FusionSpec.rrf(60, 1f, 1f), 10).fuse(List.of(docs(1, 9f, 2, 8f), docs(2, 0.9f, 3, 0.8f)));
+        assertEquals(3, fused.length);
         assertEquals(2, fused[0].doc);
         assertEquals(1f / 62 + 1f / 61, fused[0].score, 1e-7);
         assertEquals(1, fused[0].rank);
         assertArrayEquals(new int[] {2, 1}, fused[0].childRanks);
-        // docs 1 and 3 tie at 1/61: the lower doc id comes first, deterministically
+        // doc 1 is first in child 0 only (1/61), doc 3 second in child 1 only (1/62)
         assertEquals(1, fused[1].doc);
+        assertEquals(1f / 61, fused[1].score, 1e-7);
         assertEquals(3, fused[2].doc);
+        assertEquals(1f / 62, fused[2].score, 1e-7);
+        assertEquals(HybridRankDoc.NO_RANK, fused[2].childRanks[0]);
+        assertTrue(Float.isNaN(fused[2].childScores[0]));
     }
 
     @Test
-    void weightsScaleEachChild() {
-        HybridRankDoc[] fused = fusion(FusionMethod.RRF, 0f, 1f).fuse(List.of(docs(1, 9f, 2, 8f), docs(3, 0.9f, 2, 0.8f)));
+    void equalFusedScoresGoToTheLowerDocumentDeterministically() {
+        // docs 5 and 4 are each first in one child: both 1/61
+        HybridRankDoc[] fused = new ScoreFusion(FusionSpec.rrf(60, 1f, 1f), 10).fuse(List.of(docs(5, 9f), docs(4, 0.9f)));
+        assertEquals(fused[0].score, fused[1].score, 0f);
+        assertEquals(4, fused[0].doc);
+        assertEquals(5, fused[1].doc);
+    }
+
+    @Test
+    void aZeroWeightChildOnlyAddsItsDocumentsAtZero() {
+        HybridRankDoc[] fused = new ScoreFusion(FusionSpec.rrf(60, 0f, 1f), 10).fuse(List.of(docs(1, 9f, 2, 8f), docs(3, 0.9f, 2, 0.8f)));
         assertEquals(3, fused[0].doc);
         assertEquals(2, fused[1].doc);
+        assertEquals(1, fused[2].doc);
         assertEquals(0f, fused[2].score);
     }
 
     @Test
     void linearMinMaxPutsChildrenOnOneScale() {
-        // BM25 scores 20 and 10 -> 1 and 0; cosine 0.9 and 0.5 -> 1 and 0
-        HybridRankDoc[] fused = fusion(FusionMethod.LINEAR, 0.5f, 0.5f).fuse(List.of(docs(1, 20f, 2, 10f), docs(2, 0.9f, 1, 0.5f)));
-        assertEquals(0.5f, fused[0].score, 1e-6);
-        assertEquals(0.5f, fused[1].score, 1e-6);
+        // BM25 20, 10 -> 1, 0; cosine 0.9, 0.5 -> 1, 0; weights 0.25 / 0.75
+        HybridRankDoc[] fused = new ScoreFusion(FusionSpec.linear(ScoreNormalizer.MIN_MAX, 0.25f, 0.75f), 10)
+            .fuse(List.of(docs(1, 20f, 2, 10f), docs(2, 0.9f, 1, 0.5f)));
+        assertEquals(2, fused[0].doc);
+        assertEquals(0.75f, fused[0].score, 1e-6);
+        assertEquals(1, fused[1].doc);
+        assertEquals(0.25f, fused[1].score, 1e-6);
     }
 
     @Test
-    void l2NormDividesByTheListNorm() {
-        float[] n = ScoreNormalization.L2_NORM.apply(new float[] {3f, 4f});
-        assertArrayEquals(new float[] {0.6f, 0.8f}, n, 1e-6f);
-        assertArrayEquals(new float[] {1f, 1f}, ScoreNormalization.MIN_MAX.apply(new float[] {2f, 2f}));
+    void linearZScoreAddsStandardisedDistancesAboveEachListsLowest() {
+        // BM25 6, 4, 2 (docs 1, 2, 3) -> 2.44949, 1.22474, 0; cosine 0.8, 0.6 (docs 3, 4) -> 2, 0 (stddev 0.1)
+        HybridRankDoc[] fused = new ScoreFusion(FusionSpec.linear(ScoreNormalizer.Z_SCORE, 0.5f, 0.5f), 10)
+            .fuse(List.of(docs(1, 6f, 2, 4f, 3, 2f), docs(3, 0.8f, 4, 0.6f)));
+        assertEquals(1, fused[0].doc);
+        assertEquals(1.224745f, fused[0].score, 1e-5);
+        assertEquals(3, fused[1].doc);
+        assertEquals(1f, fused[1].score, 1e-5);
+        assertEquals(2, fused[2].doc);
+        assertEquals(4, fused[3].doc);
+        assertEquals(0f, fused[3].score, 1e-6);
     }
 
     @Test
-    void windowCutsTheFusedList() {
-        ScoreFusion f = new ScoreFusion(FusionMethod.RRF, new float[] {1f, 1f},
-            new ScoreNormalization[] {ScoreNormalization.NONE, ScoreNormalization.NONE}, 60, 2);
-        assertEquals(2, f.fuse(List.of(docs(1, 3f, 2, 2f, 3, 1f), docs(4, 1f))).length);
+    void anEmptyChildLeavesTheOtherChildsOrder() {
+        HybridRankDoc[] fused = new ScoreFusion(FusionSpec.linear(ScoreNormalizer.MIN_MAX, 0.5f, 0.5f), 10)
+            .fuse(List.of(docs(), docs(7, 0.9f, 5, 0.4f, 6, 0.1f)));
+        assertEquals(3, fused.length);
+        assertArrayEquals(new int[] {7, 5, 6}, new int[] {fused[0].doc, fused[1].doc, fused[2].doc});
+        HybridRankDoc[] none = new ScoreFusion(FusionSpec.rrf(60, 1f, 1f), 10).fuse(List.of(docs(), docs()));
+        assertEquals(0, none.length);
     }
 
     @Test
-    void unknownNamesAreRejectedWithTheValidValues() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FusionMethod.fromName("borda"));
-        assertEquals("[hybrid] unknown [fusion] [borda]; valid values are [rrf, linear]", e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ScoreNormalization.fromName("zscore"));
+    void theWindowCutsTheFusedListAndRanksStartAtOne() {
+        HybridRankDoc[] fused = new ScoreFusion(FusionSpec.rrf(60, 1f, 1f), 2).fuse(List.of(docs(1, 3f, 2, 2f, 3, 1f), docs(4, 1f)));
+        assertEquals(2, fused.length);
+        assertEquals(1, fused[0].rank);
+        assertEquals(2, fused[1].rank);
+    }
+
+    @Test
+    void aChildCountOtherThanTheWeightsIsAnError() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new ScoreFusion(FusionSpec.rrf(60, 1f, 1f), 10).fuse(List.<ScoreDoc[]>of(docs(1, 1f))));
+        assertEquals("the fusion has 2 weights but 1 retrievers", e.getMessage());
     }
 }
