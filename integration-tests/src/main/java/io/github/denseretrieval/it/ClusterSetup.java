@@ -48,8 +48,11 @@ public final class ClusterSetup {
      */
     public CorpusIngester.Result ensureIndex(String index, EvaluationSet set, int dims, Path dataDir) throws IOException {
         ObjectNode vectorField = vectorMapping(dims);
-        // The vector mapping is part of the fingerprint: an index built with other index options is rebuilt, not reused.
-        String fingerprint = fingerprint(set, dataDir) + "-" + Integer.toHexString(vectorField.toString().hashCode());
+        // The template's mappings (analyzers, vector options) are part of the fingerprint: an index built with others is rebuilt, not reused.
+        JsonNode templateMappings = ClusterClient.json().readTree(Files.readString(esConfig.resolve("index-template.json"), StandardCharsets.UTF_8))
+            .path("template").path("mappings");
+        String fingerprint = fingerprint(set, dataDir) + "-" + Integer.toHexString(vectorField.toString().hashCode()) + "-"
+            + Integer.toHexString(templateMappings.toString().hashCode());
         ClusterClient.Answer existing = client.send("GET", "/" + index + "/_mapping", null);
         if (existing.ok()) {
             JsonNode meta = existing.body().path(index).path("mappings").path("_meta");

@@ -50,6 +50,14 @@ public final class ElasticsearchNode implements Closeable {
 
     /** The cluster name; Elasticsearch names its main log after it ({@code logs/<cluster.name>.log}). */
     static final String CLUSTER_NAME = "dense-retrieval-test";
+    /**
+     * glibc's mmap threshold for the node, as the README's "Memory" section advises operators: a
+     * fixed 1 MiB keeps model weights and activations out of malloc's arenas, which otherwise
+     * keep the memory of each reloaded model (the threshold adapts upwards after the first large
+     * free). {@code -Dit.malloc.mmapThreshold=0} starts nodes with glibc's default, to measure
+     * that default.
+     */
+    static final long MMAP_THRESHOLD = Long.getLong("it.malloc.mmapThreshold", 1L << 20);
 
     /**
      * Where one node keeps its files. The distribution ({@code home}: bin, lib, modules, plugins)
@@ -149,7 +157,12 @@ public final class ElasticsearchNode implements Closeable {
     }
 
     /** What {@link #sample()} read from {@code /proc/<pid>/status}: resident memory and OS threads (Java and native). */
-    public record ProcessSample(long rssBytes, int threads) {}
+    /**
+     * @param rssBytes  resident memory ({@code VmRSS}), file-backed pages included: the index's memory-mapped segments
+     * @param anonBytes anonymous resident memory ({@code RssAnon}): the pre-touched heap plus native allocations (models,
+     *                  malloc arenas, thread stacks, metaspace), without the page cache of the growing index
+     */
+    public record ProcessSample(long rssBytes, long anonBytes, int threads) {}
 
     /**
      * Unpacks (unless already there and {@code fresh} is false), installs the plugin when the zip
@@ -243,10 +256,14 @@ public final class ElasticsearchNode implements Closeable {
         if (isRoot()) {
             command.addAll(List.of("runuser", "-u", NODE_USER, "--"));
         }
+        // A pre-touched heap is resident from the start, so growth of anonymous memory is native memory.
         command.addAll(List.of("env", "ES_JAVA_HOME=" + System.getProperty("java.home"), "ES_PATH_CONF=" + layout.config(),
-            "ES_JAVA_OPTS=-Xms" + heap + " -Xmx" + heap));
+            "ES_JAVA_OPTS=-Xms" + heap + " -Xmx" + heap + " -XX:+AlwaysPreTouch"));
         if (layout.tmp() != null) {
             command.add("ES_TMPDIR=" + layout.tmp());
+        }
+        if (MMAP_THRESHOLD > 0) {
+            command.add("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=" + MMAP_THRESHOLD);
         }
         command.addAll(List.of(layout.home().resolve("bin/elasticsearch").toString(), "-d", "-p", layout.pidFile().toString()));
         if (!hookInstalled) {
@@ -342,18 +359,21 @@ public final class ElasticsearchNode implements Closeable {
         }
     }
 
-    /** Resident memory ({@code VmRSS}) and thread count ({@code Threads}) of the node's process now. */
+    /** Resident memory ({@code VmRSS}, {@code RssAnon}) and thread count ({@code Threads}) of the node's process now. */
     public ProcessSample sample() throws IOException {
         long rss = -1;
+        long anon = -1;
         int threads = -1;
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.UTF_8)) {
             if (line.startsWith("VmRSS:")) {
                 rss = Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+            } else if (line.startsWith("RssAnon:")) {
+                anon = Long.parseLong(line.substring(8).trim().split("\\s+")[0]) * 1024;
             } else if (line.startsWith("Threads:")) {
                 threads = Integer.parseInt(line.substring(8).trim());
             }
         }
-        return new ProcessSample(rss, threads);
+        return new ProcessSample(rss, anon, threads);
     }
 
     /**
@@ -464,21 +484,35 @@ public final class ElasticsearchNode implements Closeable {
 
     // ---- the distribution, shared by the single node and ElasticsearchCluster ----
 
+    /**
+     * Installs the dense-retrieval plugin zip, and on a distribution without analysis-common (the
+     * integ-test-zip) the test-side {@code english-analysis} plugin that supplies es-config's
+     * {@code english} analyzer, as every real cluster's analysis-common does.
+     */
     static void installPlugin(Path home, Path pluginZip) throws IOException, InterruptedException {
-        if (!Files.isRegularFile(pluginZip)) {
-            throw new IOException("plugin zip not found: " + pluginZip + " (build it with: mvn -pl plugin -am package)");
+        installPlugin(home, pluginZip, "dense-retrieval", "mvn -pl plugin -am package");
+        if (!Files.isDirectory(home.resolve("modules/analysis-common"))) {
+            Path englishZip = Path.of(System.getProperty("english.analysis.zip", pluginZip.toAbsolutePath().getParent().getParent()
+                .resolveSibling("integration-tests/english-analysis/target/english-analysis-0.1.0-SNAPSHOT.zip").toString()));
+            installPlugin(home, englishZip, "english-analysis", "mvn -pl integration-tests/english-analysis package");
         }
-        Path marker = home.resolve("plugins/dense-retrieval/.installed-from");
-        String stamp = pluginZip.toAbsolutePath() + " " + Files.getLastModifiedTime(pluginZip).toMillis() + " " + Files.size(pluginZip);
+    }
+
+    private static void installPlugin(Path home, Path zip, String name, String buildCommand) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(zip)) {
+            throw new IOException("plugin zip not found: " + zip + " (build it with: " + buildCommand + ")");
+        }
+        Path marker = home.resolve("plugins/" + name + "/.installed-from");
+        String stamp = zip.toAbsolutePath() + " " + Files.getLastModifiedTime(zip).toMillis() + " " + Files.size(zip);
         if (Files.exists(marker) && Files.readString(marker).equals(stamp)) {
             return;
         }
         Map<String, String> env = Map.of("ES_JAVA_HOME", System.getProperty("java.home"));
-        if (Files.isDirectory(home.resolve("plugins/dense-retrieval"))) {
-            run(home, env, List.of(home.resolve("bin/elasticsearch-plugin").toString(), "remove", "dense-retrieval"), Duration.ofMinutes(2));
+        if (Files.isDirectory(home.resolve("plugins/" + name))) {
+            run(home, env, List.of(home.resolve("bin/elasticsearch-plugin").toString(), "remove", name), Duration.ofMinutes(2));
         }
         run(home, env, List.of(home.resolve("bin/elasticsearch-plugin").toString(), "install", "--batch",
-            pluginZip.toAbsolutePath().toUri().toString()), Duration.ofMinutes(5));
+            zip.toAbsolutePath().toUri().toString()), Duration.ofMinutes(5));
         Files.writeString(marker, stamp);
     }
 

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.encoder.ModelManifest;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import io.github.denseretrieval.trainer.eval.HybridTuning;
+import io.github.denseretrieval.trainer.eval.FusionSearchBody;
+import io.github.denseretrieval.trainer.eval.FusionStudy;
 import io.github.denseretrieval.trainer.metrics.Evaluator;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.trainer.metrics.Run;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,6 +33,9 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = "Start Elasticsearch with the dense-retrieval plugin, ingest a BEIR dataset, and compare BM25, dense and hybrid.")
 public final class Quickstart implements Callable<Integer> {
+
+    /** The report's name for the hybrid chosen on the train split (the default hybrid is {@link SearchTemplates#HYBRID}). */
+    static final String TUNED = "hybrid-tuned";
 
     @Option(names = "--data", description = "BEIR dataset folder (default: ../shared/data/scifact).")
     Path data;
@@ -124,24 +129,14 @@ public final class Quickstart implements Callable<Integer> {
             SearchTemplates templates = SearchTemplates.load(root.resolve("es-config"));
             SearchRunner runner = new SearchRunner(client, index, templates, model);
             Map<String, SearchRunner.Result> results = new LinkedHashMap<>();
-            for (String mode : List.of(SearchTemplates.BM25, SearchTemplates.DENSE)) {
+            for (String mode : List.of(SearchTemplates.BM25_STANDARD, SearchTemplates.BM25, SearchTemplates.DENSE, SearchTemplates.HYBRID)) {
                 results.put(mode, runner.run(mode, set.queries(), true));
             }
             if (!noTune && !set.reduced() && !split.equals("train") && dataset.splits().contains("train")) {
-                // Fusion and weights are chosen on train questions only; the split reported on is never looked at.
-                Map<String, HybridTuning.Choice> choices = tuneHybridOnce(dataset, runner, setup, index);
-                HybridTuning.Choice best = HybridTuning.better(choices.get("rrf"), choices.get("linear"));
-                for (HybridTuning.Choice c : choices.values()) {
-                    SearchTemplates tuned = templates.withHybrid(c);
-                    SearchRunner.Result r = new SearchRunner(client, index, tuned, model).run(SearchTemplates.HYBRID, set.queries(), true);
-                    results.put("hybrid_" + c.fusion(), r);
-                    if (c == best) {
-                        results.put(SearchTemplates.HYBRID, r);
-                        templates = tuned;
-                    }
-                }
-            } else {
-                results.put(SearchTemplates.HYBRID, runner.run(SearchTemplates.HYBRID, set.queries(), true));
+                // Chosen on train questions only, by the rule the defaults were chosen with; the split reported on is never looked at.
+                String tunedBody = tunedHybridOnce(dataset, runner, setup, index);
+                templates = templates.withHybrid(tunedBody);
+                results.put(TUNED, new SearchRunner(client, index, templates, model).run(SearchTemplates.HYBRID, set.queries(), true));
             }
             long withVectors = client.sendOk("POST", "/" + index + "/_count", "{\"query\":{\"exists\":{\"field\":\"text_vector\"}}}")
                 .path("count").asLong();
@@ -196,50 +191,48 @@ public final class Quickstart implements Callable<Integer> {
     }
 
     /**
-     * Tunes on train, or reuses the choice recorded in the index's {@code _meta} by an earlier run on
-     * the same index, train judgements and model (what makes a second run take seconds).
+     * The hybrid search chosen on train, or the one an earlier run on the same index, train
+     * judgements and model recorded in the index's {@code _meta} (what makes a second run take seconds).
      */
-    private Map<String, HybridTuning.Choice> tuneHybridOnce(BeirDataset dataset, SearchRunner runner, ClusterSetup setup, String index)
-        throws IOException {
+    private String tunedHybridOnce(BeirDataset dataset, SearchRunner runner, ClusterSetup setup, String index) throws IOException {
         Path trainFile = dataset.dir().resolve("qrels/train.tsv");
-        String key = model + "-" + Files.size(trainFile) + "-" + Files.getLastModifiedTime(trainFile).toMillis();
+        String key = model + "-" + Files.size(trainFile) + "-" + Files.getLastModifiedTime(trainFile).toMillis() + "-grid"
+            + FusionStudy.grid().size() + "-children2";
         ObjectNode meta = setup.meta(index);
         JsonNode recorded = meta.path("hybrid_tuning");
-        Map<String, HybridTuning.Choice> choices = new LinkedHashMap<>();
         if (key.equals(recorded.path("key").asText())) {
-            for (String fusion : List.of("rrf", "linear")) {
-                JsonNode c = recorded.path(fusion);
-                choices.put(fusion, new HybridTuning.Choice(fusion, c.path("bm25_weight").asDouble(), c.path("dense_weight").asDouble(),
-                    c.path("train_ndcg@10").asDouble()));
-            }
-            System.out.println("reusing hybrid fusion chosen on the train split by an earlier run: " + recorded);
-            return choices;
+            System.out.println("reusing the hybrid chosen on the train split by an earlier run: " + recorded.path("choice").asText());
+            return recorded.path("body").asText();
         }
-        choices = tuneHybrid(dataset, runner);
-        ObjectNode record = meta.putObject("hybrid_tuning");
-        record.put("key", key);
-        choices.forEach((fusion, c) -> record.putObject(fusion).put("bm25_weight", c.bm25Weight()).put("dense_weight", c.denseWeight())
-            .put("train_ndcg@10", c.ndcgAt10()));
-        setup.putMeta(index, meta);
-        return choices;
-    }
-
-    private Map<String, HybridTuning.Choice> tuneHybrid(BeirDataset dataset, SearchRunner runner) throws IOException {
         Qrels train = dataset.qrels("train");
         Map<String, String> questions = dataset.queriesOf(train);
-        System.out.println("choosing hybrid fusion and weights on the train split (" + questions.size() + " questions) ...");
-        SearchRunner.Result bm25 = runner.run(SearchTemplates.BM25, questions, true);
-        SearchRunner.Result dense = runner.run(SearchTemplates.DENSE, questions, true);
-        System.out.printf(Locale.ROOT, "train: bm25 nDCG@10 %.4f, dense %.4f%n", Evaluator.evaluate(train, bm25.run()).ndcgAt10(),
-            Evaluator.evaluate(train, dense.run()).ndcgAt10());
-        Map<String, HybridTuning.Choice> choices = new LinkedHashMap<>();
-        for (String fusion : List.of("rrf", "linear")) {
-            HybridTuning.Choice c = HybridTuning.tune(train, bm25.run(), dense.run(), 100, fusion);
-            System.out.printf(Locale.ROOT, "train: %s best weights [bm25 %.2f, dense %.2f] -> nDCG@10 %.4f%n", fusion, c.bm25Weight(),
-                c.denseWeight(), c.ndcgAt10());
-            choices.put(fusion, c);
+        System.out.println("choosing the hybrid fusion on the train split (" + questions.size() + " questions) ...");
+        Run dense = runner.run(SearchTemplates.DENSE, questions, true).run();
+        // Both BM25 children (stemmed and standard), every fusion of the grid: the best on train wins.
+        String bestName = null;
+        String body = null;
+        double bestTrain = Double.NEGATIVE_INFINITY;
+        for (String child : List.of(SearchTemplates.BM25_STANDARD, SearchTemplates.BM25)) {
+            Run bm25 = runner.run(child, questions, true).run();
+            FusionStudy.Candidate choice = FusionStudy.choose(List.of(new FusionStudy.TestCollection("train", train, train, bm25, dense)),
+                FusionStudy.grid());
+            FusionStudy.Outcome o = FusionStudy.judge(train, FusionStudy.fuse(choice, bm25, dense), dense);
+            System.out.printf(Locale.ROOT, "train: %s nDCG@10 %.4f, dense %.4f; best fusion with it %s -> %.4f%n", child,
+                Evaluator.evaluate(train, bm25).ndcgAt10(), o.denseNdcg(), choice.name(), o.ndcg());
+            if (o.ndcg() > bestTrain + 1e-9) {
+                bestTrain = o.ndcg();
+                bestName = child + " + " + choice.name();
+                body = FusionSearchBody.write(choice.spec(), root.resolve("es-config/searches/" + child + ".json"),
+                    root.resolve("es-config/searches/dense.json"), FusionStudy.WINDOW);
+            }
         }
-        return choices;
+        ObjectNode record = meta.putObject("hybrid_tuning");
+        record.put("key", key);
+        record.put("choice", bestName);
+        record.put("train_ndcg@10", bestTrain);
+        record.put("body", body);
+        setup.putMeta(index, meta);
+        return body;
     }
 
     private ObjectNode report(String datasetName, EvaluationSet set, CorpusIngester.Result ingest, long storeBytes, long docsWithVectors,
@@ -257,12 +250,16 @@ public final class Quickstart implements Callable<Integer> {
         }
         r.put("index_size_bytes", storeBytes);
         r.put("docs_with_vectors", docsWithVectors);
-        r.set("hybrid", templates.hybridSettings());
+        r.set("hybrid", templates.hybridRetriever());
         r.put("cores", Runtime.getRuntime().availableProcessors());
         ObjectNode modes = r.putObject("modes");
+        Run dense = results.get(SearchTemplates.DENSE).run();
         for (Map.Entry<String, SearchRunner.Result> e : results.entrySet()) {
             MetricSummary m = Evaluator.evaluate(set.qrels(), e.getValue().run());
+            FusionStudy.Outcome vsDense = FusionStudy.judge(set.qrels(), e.getValue().run(), dense);
             ObjectNode mode = modes.putObject(e.getKey());
+            mode.put("wins_vs_dense", vsDense.wins());
+            mode.put("losses_vs_dense", vsDense.losses());
             mode.put("ndcg@10", round(m.ndcgAt10(), 4));
             mode.put("mrr@10", round(m.mrrAt10(), 4));
             mode.put("recall@100", round(m.recallAt100(), 4));
@@ -277,11 +274,13 @@ public final class Quickstart implements Callable<Integer> {
             r.path("dataset").asText(), r.path("split").asText(), r.path("docs").asInt(), r.path("queries").asInt(),
             r.path("reduced").asBoolean() ? " (reduced)" : "", r.has("ingest_docs_per_s") ? r.path("ingest_docs_per_s").asText() : "(reused index)",
             r.path("index_size_bytes").asLong() / 1e6, r.path("hybrid"));
-        System.out.printf(Locale.ROOT, "| %-7s | %8s | %7s | %10s | %7s | %7s |%n", "mode", "nDCG@10", "MRR@10", "Recall@100", "p50 ms", "p95 ms");
-        System.out.println("|---------|----------|---------|------------|---------|---------|");
-        r.path("modes").fields().forEachRemaining(e -> System.out.printf(Locale.ROOT, "| %-7s | %8.4f | %7.4f | %10.4f | %7.1f | %7.1f |%n",
+        System.out.printf(Locale.ROOT, "| %-13s | %8s | %7s | %10s | %14s | %7s | %7s |%n", "mode", "nDCG@10", "MRR@10", "Recall@100",
+            "vs dense w/l", "p50 ms", "p95 ms");
+        System.out.println("|---------------|----------|---------|------------|----------------|---------|---------|");
+        r.path("modes").fields().forEachRemaining(e -> System.out.printf(Locale.ROOT, "| %-13s | %8.4f | %7.4f | %10.4f | %6d / %-5d | %7.1f | %7.1f |%n",
             e.getKey(), e.getValue().path("ndcg@10").asDouble(), e.getValue().path("mrr@10").asDouble(),
-            e.getValue().path("recall@100").asDouble(), e.getValue().path("p50_ms").asDouble(), e.getValue().path("p95_ms").asDouble()));
+            e.getValue().path("recall@100").asDouble(), e.getValue().path("wins_vs_dense").asInt(), e.getValue().path("losses_vs_dense").asInt(),
+            e.getValue().path("p50_ms").asDouble(), e.getValue().path("p95_ms").asDouble()));
     }
 
     /** Prints the three measured requests (es-config/searches, with the weights in use) ready for Dev Tools. */

@@ -1,10 +1,10 @@
 package io.github.denseretrieval.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.denseretrieval.fusion.FusionMethod;
+import io.github.denseretrieval.fusion.FusionSpec;
+import io.github.denseretrieval.fusion.ScoreNormalizer;
 import io.github.denseretrieval.trainer.eval.ClusterSearch;
-import io.github.denseretrieval.trainer.eval.HybridTuning;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,12 +13,14 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The search bodies of {@code es-config/searches/} ({@code bm25}, {@code dense}, {@code hybrid}),
- * with {@code {{query}}} filled in: the quickstart measures exactly the requests the docs show.
+ * The search bodies of {@code es-config/searches/} ({@code bm25} with English stemming,
+ * {@code bm25-standard}, {@code dense}, {@code hybrid}), with {@code {{query}}} filled in: the
+ * quickstart measures exactly the requests the docs show.
  */
 public final class SearchTemplates {
 
     public static final String BM25 = "bm25";
+    public static final String BM25_STANDARD = "bm25-standard";
     public static final String DENSE = "dense";
     public static final String HYBRID = "hybrid";
 
@@ -32,6 +34,7 @@ public final class SearchTemplates {
         Path dir = esConfig.resolve("searches");
         return new SearchTemplates(Map.of(
             BM25, Files.readString(dir.resolve("bm25.json"), StandardCharsets.UTF_8),
+            BM25_STANDARD, Files.readString(dir.resolve("bm25-standard.json"), StandardCharsets.UTF_8),
             DENSE, Files.readString(dir.resolve("dense.json"), StandardCharsets.UTF_8),
             HYBRID, Files.readString(dir.resolve("hybrid.json"), StandardCharsets.UTF_8)));
     }
@@ -46,32 +49,36 @@ public final class SearchTemplates {
         return modelId == null ? body : ClusterSetup.withModel(body, modelId);
     }
 
-    /** Replaces the hybrid template's fusion and weights (BM25 first, dense second) with a tuned choice. */
-    public SearchTemplates withHybrid(HybridTuning.Choice choice) throws IOException {
-        ObjectNode root = (ObjectNode) ClusterClient.json().readTree(templates.get(HYBRID));
-        ObjectNode hybrid = (ObjectNode) root.path("retriever").path("hybrid");
-        hybrid.put("fusion", choice.fusion());
-        ArrayNode weights = hybrid.putArray("weights");
-        weights.add(round(choice.bm25Weight()));
-        weights.add(round(choice.denseWeight()));
-        if (choice.fusion().equals("linear")) {
-            hybrid.put("normalizer", "min_max");
-        }
+    /** These templates with the hybrid body replaced by {@code body} (a {@code hybrid_linear} or {@code hybrid_rrf} search). */
+    public SearchTemplates withHybrid(String body) {
         Map<String, String> copy = new java.util.HashMap<>(templates);
-        copy.put(HYBRID, ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        copy.put(HYBRID, body);
         return new SearchTemplates(copy);
     }
 
-    /** The hybrid template's fusion settings, for reports. */
-    public JsonNode hybridSettings() throws IOException {
-        JsonNode h = ClusterClient.json().readTree(templates.get(HYBRID)).path("retriever").path("hybrid");
-        ObjectNode out = ClusterClient.json().createObjectNode();
-        out.set("fusion", h.path("fusion"));
-        out.set("weights", h.path("weights"));
-        return out;
+    /** The hybrid body's retriever object, for reports. */
+    public JsonNode hybridRetriever() throws IOException {
+        return ClusterClient.json().readTree(templates.get(HYBRID)).path("retriever");
     }
 
-    private static double round(double w) {
-        return Math.round(w * 100) / 100.0;
+    /**
+     * The hybrid body's fusion as {@link FusionSpec} (children in their order in the body), for
+     * replaying it on the children's runs; the body names every weight and normaliser.
+     */
+    public FusionSpec hybridSpec() throws IOException {
+        JsonNode retriever = hybridRetriever();
+        boolean linear = retriever.has("hybrid_linear");
+        JsonNode fusion = retriever.path(linear ? "hybrid_linear" : "hybrid_rrf");
+        if (fusion.isMissingNode()) {
+            throw new IllegalStateException("searches/hybrid.json has no [hybrid_linear] or [hybrid_rrf] retriever: " + retriever);
+        }
+        JsonNode children = fusion.path("retrievers");
+        float[] weights = new float[children.size()];
+        ScoreNormalizer[] normalizers = new ScoreNormalizer[children.size()];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) children.get(i).path("weight").asDouble(1);
+            normalizers[i] = linear ? ScoreNormalizer.fromName(children.get(i).path("normalizer").asText()) : ScoreNormalizer.NONE;
+        }
+        return new FusionSpec(linear ? FusionMethod.LINEAR : FusionMethod.RRF, weights, normalizers, fusion.path("rank_constant").asInt(60));
     }
 }

@@ -107,11 +107,13 @@ class BadInputIT {
         assertClientError(es.send("POST", "/bad-input/_search",
             "{\"retriever\":{\"hybrid\":{\"retrievers\":[" + bm25 + "," + dense + "],\"fusion\":\"borda\"}}}"), 400, "borda", "rrf, linear");
         assertClientError(es.send("POST", "/bad-input/_search",
-            "{\"retriever\":{\"hybrid\":{\"retrievers\":[" + bm25 + "]}}}"), 400, "between 2 and 10");
+            "{\"retriever\":{\"hybrid_rrf\":{\"retrievers\":[" + bm25 + "]}}}"), 400, "between 2 and 10");
         assertClientError(es.send("POST", "/bad-input/_search",
-            "{\"retriever\":{\"hybrid\":{\"retrievers\":[" + bm25 + "," + dense + "],\"weights\":[1.0]}}}"), 400, "weights");
+            "{\"retriever\":{\"hybrid_linear\":{\"retrievers\":[{\"retriever\":" + bm25 + ",\"weight\":-1},{\"retriever\":" + dense
+                + "}]}}}"), 400, "[weight]");
         assertClientError(es.send("POST", "/bad-input/_search",
-            "{\"retriever\":{\"hybrid\":{\"retrievers\":[" + bm25 + "," + dense + "],\"normalizer\":\"zscore\"}}}"), 400, "zscore");
+            "{\"retriever\":{\"hybrid_linear\":{\"retrievers\":[{\"retriever\":" + bm25 + "},{\"retriever\":" + dense
+                + "}],\"normalizer\":\"softmax\"}}}"), 400, "softmax");
     }
 
     @Test

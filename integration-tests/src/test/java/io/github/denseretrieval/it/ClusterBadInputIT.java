@@ -100,15 +100,24 @@ class ClusterBadInputIT {
     private static final String DENSE_CHILD = "{\"standard\":{\"query\":{\"dense\":{\"field\":\"text_vector\",\"query\":\"cancer\",\"model_id\":\""
         + MODEL + "\"}}}}";
 
-    private static String hybrid(String retrievers, String options) {
-        return "{\"retriever\":{\"hybrid\":{\"retrievers\":[" + retrievers + "]" + options + "}}}";
+    private static String linear(String entries, String options) {
+        return "{\"retriever\":{\"hybrid_linear\":{\"retrievers\":[" + entries + "]" + options + "}}}";
     }
 
-    /** A hybrid retriever nested {@code depth} levels deep. */
+    private static String rrf(String retrievers, String options) {
+        return "{\"retriever\":{\"hybrid_rrf\":{\"retrievers\":[" + retrievers + "]" + options + "}}}";
+    }
+
+    /** A {@code hybrid_linear} entry. */
+    private static String entry(String retriever, String options) {
+        return "{\"retriever\":" + retriever + options + "}";
+    }
+
+    /** A fusion retriever nested {@code depth} levels deep. */
     private static String nested(int depth) {
-        String inner = "{\"hybrid\":{\"retrievers\":[" + BM25 + "," + DENSE_CHILD + "]}}";
+        String inner = "{\"hybrid_rrf\":{\"retrievers\":[" + BM25 + "," + DENSE_CHILD + "]}}";
         for (int d = 1; d < depth; d++) {
-            inner = "{\"hybrid\":{\"retrievers\":[" + BM25 + "," + inner + "]}}";
+            inner = "{\"hybrid_rrf\":{\"retrievers\":[" + BM25 + "," + inner + "]}}";
         }
         return "{\"retriever\":" + inner + "}";
     }
@@ -167,26 +176,30 @@ class ClusterBadInputIT {
             new BadInput("knn dense_encode without [text]", "POST", search, knn("{\"model_id\":\"" + MODEL + "\"}"), Answer.WHOLE, 400, List.of("text")),
             new BadInput("knn dense_encode with a model no node serves", "POST", search, knn("{\"model_id\":\"no-such-model\",\"text\":\"x\"}"),
                 Answer.WHOLE, 404, List.of("no-such-model", NODE)),
-            // hybrid retriever
-            new BadInput("hybrid with [fusion] borda", "POST", search, hybrid(BM25 + "," + DENSE_CHILD, ",\"fusion\":\"borda\""), Answer.WHOLE, 400,
-                List.of("borda", "rrf, linear")),
-            new BadInput("hybrid with one retriever", "POST", search, hybrid(BM25, ""), Answer.WHOLE, 400, List.of("between 2 and 10")),
-            new BadInput("hybrid with eleven retrievers", "POST", search, hybrid(String.join(",", Collections.nCopies(11, BM25)), ""), Answer.WHOLE,
-                400, List.of("between 2 and 10")),
-            new BadInput("hybrid with one weight for two retrievers", "POST", search, hybrid(BM25 + "," + DENSE_CHILD, ",\"weights\":[1.0]"),
-                Answer.WHOLE, 400, List.of("weight")),
-            new BadInput("hybrid with a negative weight", "POST", search, hybrid(BM25 + "," + DENSE_CHILD, ",\"weights\":[-1.0,1.0]"), Answer.WHOLE,
-                400, List.of("weights")),
-            new BadInput("hybrid with all weights 0", "POST", search, hybrid(BM25 + "," + DENSE_CHILD, ",\"weights\":[0,0]"), Answer.WHOLE, 400,
-                List.of("weights")),
-            new BadInput("hybrid with [normalizer] zscore", "POST", search,
-                hybrid(BM25 + "," + DENSE_CHILD, ",\"fusion\":\"linear\",\"normalizer\":\"zscore\""), Answer.WHOLE, 400, List.of("zscore")),
-            new BadInput("hybrid with [rank_window_size] 0", "POST", search, hybrid(BM25 + "," + DENSE_CHILD, ",\"rank_window_size\":0"),
+            // fusion retrievers
+            new BadInput("hybrid_linear with [normalizer] softmax", "POST", search,
+                linear(entry(BM25, "") + "," + entry(DENSE_CHILD, ""), ",\"normalizer\":\"softmax\""), Answer.WHOLE, 400,
+                List.of("softmax", "z_score")),
+            new BadInput("hybrid_rrf with one retriever", "POST", search, rrf(BM25, ""), Answer.WHOLE, 400, List.of("between 2 and 10")),
+            new BadInput("hybrid_rrf with eleven retrievers", "POST", search, rrf(String.join(",", Collections.nCopies(11, BM25)), ""),
+                Answer.WHOLE, 400, List.of("between 2 and 10")),
+            new BadInput("hybrid_linear with a negative weight", "POST", search,
+                linear(entry(BM25, ",\"weight\":-1.0") + "," + entry(DENSE_CHILD, ""), ""), Answer.WHOLE, 400, List.of("[weight]")),
+            new BadInput("hybrid_linear with every weight 0", "POST", search,
+                linear(entry(BM25, ",\"weight\":0") + "," + entry(DENSE_CHILD, ",\"weight\":0"), ""), Answer.WHOLE, 400, List.of("[weight]")),
+            new BadInput("hybrid_rrf with a [normalizer]", "POST", search,
+                rrf(entry(BM25, ",\"normalizer\":\"minmax\"") + "," + DENSE_CHILD, ""), Answer.WHOLE, 400, List.of("[normalizer]")),
+            new BadInput("hybrid_linear with [rank_window_size] 0", "POST", search,
+                linear(entry(BM25, "") + "," + entry(DENSE_CHILD, ""), ",\"rank_window_size\":0"), Answer.WHOLE, 400, List.of("rank_window_size")),
+            new BadInput("hybrid_rrf with [rank_window_size] 10001", "POST", search, rrf(BM25 + "," + DENSE_CHILD, ",\"rank_window_size\":10001"),
                 Answer.WHOLE, 400, List.of("rank_window_size")),
-            new BadInput("hybrid with [rank_window_size] 10001", "POST", search, hybrid(BM25 + "," + DENSE_CHILD, ",\"rank_window_size\":10001"),
-                Answer.WHOLE, 400, List.of("rank_window_size")),
-            new BadInput("hybrid with [rank_constant] 0", "POST", search, hybrid(BM25 + "," + DENSE_CHILD, ",\"rank_constant\":0"), Answer.WHOLE,
+            new BadInput("hybrid_rrf with [rank_constant] 0", "POST", search, rrf(BM25 + "," + DENSE_CHILD, ",\"rank_constant\":0"), Answer.WHOLE,
                 400, List.of("rank_constant")),
+            new BadInput("hybrid_linear with an unknown option", "POST", search,
+                linear(entry(BM25, "") + "," + entry(DENSE_CHILD, ""), ",\"fusion\":\"linear\""), Answer.WHOLE, 400, List.of("fusion")),
+            new BadInput("deprecated hybrid with [fusion] borda", "POST", search,
+                "{\"retriever\":{\"hybrid\":{\"retrievers\":[" + BM25 + "," + DENSE_CHILD + "],\"fusion\":\"borda\"}}}", Answer.WHOLE, 400,
+                List.of("borda", "rrf, linear")),
             new BadInput("hybrid nested 4 levels deep", "POST", search, nested(4), Answer.WHOLE, 400, List.of("nested")),
             // _encode API and models API
             new BadInput("_encode with an empty text", "POST", encode, "{\"texts\":[\"ok\",\"\"]}", Answer.WHOLE, 400, List.of("position [1]")),

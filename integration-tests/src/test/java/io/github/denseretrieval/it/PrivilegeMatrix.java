@@ -84,9 +84,11 @@ final class PrivilegeMatrix {
         + ",\"k\":5}}}";
     private static final String KNN_SEARCH = "{\"knn\":{\"field\":\"text_vector\",\"k\":5,\"num_candidates\":20,"
         + "\"query_vector_builder\":{\"dense_encode\":{\"text\":" + ClusterClient.jsonString(QUESTION) + "}}}}";
-    private static final String HYBRID_SEARCH = "{\"retriever\":{\"hybrid\":{\"retrievers\":["
-        + "{\"standard\":{\"query\":{\"multi_match\":{\"query\":" + ClusterClient.jsonString(QUESTION) + ",\"fields\":[\"title\",\"text\"]}}}},"
-        + "{\"standard\":{\"query\":{\"dense\":{\"field\":\"text_vector\",\"query\":" + ClusterClient.jsonString(QUESTION) + "}}}}]}}}";
+    private static final String HYBRID_SEARCH = "{\"retriever\":{\"hybrid_linear\":{\"retrievers\":["
+        + "{\"retriever\":{\"standard\":{\"query\":{\"multi_match\":{\"query\":" + ClusterClient.jsonString(QUESTION)
+        + ",\"fields\":[\"title\",\"text\"]}}}}},"
+        + "{\"retriever\":{\"standard\":{\"query\":{\"dense\":{\"field\":\"text_vector\",\"query\":" + ClusterClient.jsonString(QUESTION)
+        + "}}}}}]}}}";
     private static final String ENCODE = "/_dense/models/bge-small-en-v1.5/_encode";
     private static final String ENCODE_BODY = "{\"texts\":[\"how do vaccines work\"],\"role\":\"query\"}";
 

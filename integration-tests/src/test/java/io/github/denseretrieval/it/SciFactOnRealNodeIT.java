@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
 import io.github.denseretrieval.trainer.eval.ClusterSearch;
-import io.github.denseretrieval.trainer.eval.HybridTuning;
+import io.github.denseretrieval.trainer.eval.RunFusion;
 import io.github.denseretrieval.trainer.metrics.Evaluator;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Run;
@@ -71,9 +71,9 @@ class SciFactOnRealNodeIT {
         assertTrue(md.ndcgAt10() > 0.5, "dense nDCG@10 on the reduced set: " + md.ndcgAt10());
 
         // The node's hybrid ranking is the client-side fusion of its two children.
-        JsonNode hybridSettings = templates.hybridSettings();
-        Run expected = HybridTuning.fuse(bm25, dense, hybridSettings.path("fusion").asText(),
-            hybridSettings.path("weights").get(0).asDouble(), hybridSettings.path("weights").get(1).asDouble(), 100);
+        // es-config's hybrid fuses BM25 over the .standard sub-fields (see es-config/README.md) with dense.
+        Run bm25Standard = runner.run(SearchTemplates.BM25_STANDARD, set.queries(), false).run();
+        Run expected = RunFusion.fuse(templates.hybridSpec(), List.of(bm25Standard, dense), 100);
         int compared = 0;
         for (String qid : set.queries().keySet()) {
             java.util.Map<String, Double> want = new java.util.HashMap<>();

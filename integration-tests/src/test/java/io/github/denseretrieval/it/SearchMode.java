@@ -27,10 +27,11 @@ enum SearchMode {
                 + ",\"k\":10,\"num_candidates\":50}}}";
             case KNN -> "{\"size\":10,\"_source\":false,\"knn\":{\"field\":\"text_vector\",\"k\":10,\"num_candidates\":50,"
                 + "\"query_vector_builder\":{\"dense_encode\":{\"model_id\":" + m + ",\"text\":" + q + "}}}}";
-            case HYBRID -> "{\"size\":10,\"_source\":false,\"retriever\":{\"hybrid\":{\"retrievers\":["
-                + "{\"standard\":{\"query\":{\"multi_match\":{\"query\":" + q + ",\"fields\":[\"title\",\"text\"]}}}},"
-                + "{\"standard\":{\"query\":{\"dense\":{\"field\":\"text_vector\",\"query\":" + q + ",\"model_id\":" + m + ",\"num_candidates\":50}}}}],"
-                + "\"fusion\":\"linear\",\"weights\":[0.35,0.65],\"rank_window_size\":20}}}";
+            case HYBRID -> "{\"size\":10,\"_source\":false,\"retriever\":{\"hybrid_linear\":{\"retrievers\":["
+                + "{\"retriever\":{\"standard\":{\"query\":{\"multi_match\":{\"query\":" + q + ",\"fields\":[\"title\",\"text\"]}}}},"
+                + "\"weight\":0.2},"
+                + "{\"retriever\":{\"standard\":{\"query\":{\"dense\":{\"field\":\"text_vector\",\"query\":" + q + ",\"model_id\":" + m
+                + ",\"num_candidates\":50}}}},\"weight\":0.8}],\"rank_window_size\":20}}}";
         };
     }
 
