@@ -42,7 +42,8 @@ import java.util.concurrent.Callable;
  * split when that is a different split. Several collections: leave-one-collection-out (choose on
  * the others' tuning questions, score the held-out collection's report split), then the choice on
  * all of them. Runs come from es-config's searches replayed in-process (Lucene BM25 as
- * {@code bm25.json}, exact dense search with {@code --model}) or from a cluster ({@code --es-url}).
+ * {@code bm25.json} or {@code bm25-standard.json}, exact dense search with {@code --model}) or from
+ * a cluster ({@code --es-url}).
  */
 @Command(name = "tune-fusion", mixinStandardHelpOptions = true,
     description = {"Choose the hybrid fusion (method, normaliser, weights) on judged questions, by cross-validation on one",
@@ -55,7 +56,8 @@ final class TuneFusionCommand implements Callable<Integer> {
     @Option(names = "--model", description = "Dense model folder for in-process runs (e.g. analysis-encoder/target/models/bge-small-en-v1.5).")
     Path model;
 
-    @Option(names = "--bm25-analysis", defaultValue = "english", description = "In-process BM25 field analysis: english or standard (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bm25-analysis", defaultValue = "english",
+        description = "BM25 child: english (searches/bm25.json) or standard (searches/bm25-standard.json, the .standard sub-fields) (default: ${DEFAULT-VALUE}).")
     String bm25Analysis;
 
     @Option(names = "--tune-split", description = "Split to choose on (default: train when the folder has it, else test).")
@@ -110,7 +112,7 @@ final class TuneFusionCommand implements Callable<Integer> {
         Candidate choice = collections.size() > 1 ? leaveOneOut(collections, grid, json) : crossValidate(collections.get(0), grid, json);
         json.addProperty("choice", choice.name());
         if (writeSearch != null) {
-            Files.writeString(writeSearch, FusionSearchBody.write(choice.spec(), searches.resolve("bm25.json"), searches.resolve("dense.json"),
+            Files.writeString(writeSearch, FusionSearchBody.write(choice.spec(), bm25Body(), searches.resolve("dense.json"),
                 FusionStudy.WINDOW), StandardCharsets.UTF_8);
             System.out.printf(Locale.ROOT, "wrote %s (%s)%n", writeSearch, choice.name());
         }
@@ -130,7 +132,7 @@ final class TuneFusionCommand implements Callable<Integer> {
         Run bm25;
         Run dense;
         if (esUrl != null) {
-            bm25 = clusterRun("bm25.json", questions);
+            bm25 = clusterRun(bm25Body().getFileName().toString(), questions);
             dense = clusterRun("dense.json", questions);
         } else {
             Path cache = runsDir.resolve(name);
@@ -138,7 +140,7 @@ final class TuneFusionCommand implements Callable<Integer> {
             Path bm25File = cache.resolve("bm25-" + bm25Analysis + ".trec");
             if (!Files.isRegularFile(bm25File)) {
                 corpus = dataset.corpus();
-                try (MultiMatchBm25 index = new MultiMatchBm25(corpus, MultiMatchBm25.Analysis.valueOf(bm25Analysis.toUpperCase(Locale.ROOT)))) {
+                try (MultiMatchBm25 index = new MultiMatchBm25(corpus, analysis())) {
                     index.searchAll(questions, FusionStudy.WINDOW).writeTrec(bm25File, "bm25-" + bm25Analysis);
                 }
             }
@@ -159,6 +161,15 @@ final class TuneFusionCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%s: choose on [%s] (%d questions), report on [%s] (%d questions)%n", name, tune,
             tuneQrels.queryIds().size(), reportSplit, reportQrels.queryIds().size());
         return new TestCollection(name, tuneQrels, reportQrels, bm25, dense);
+    }
+
+    /** es-config's search body of the BM25 child this study uses. */
+    private Path bm25Body() {
+        return searches.resolve(analysis() == MultiMatchBm25.Analysis.ENGLISH ? "bm25.json" : "bm25-standard.json");
+    }
+
+    private MultiMatchBm25.Analysis analysis() {
+        return MultiMatchBm25.Analysis.valueOf(bm25Analysis.toUpperCase(Locale.ROOT));
     }
 
     private Run clusterRun(String body, Map<String, String> questions) throws IOException {
@@ -185,7 +196,17 @@ final class TuneFusionCommand implements Callable<Integer> {
         }
         json.add("leave_one_out", rows);
         Candidate choice = FusionStudy.choose(collections, grid);
-        System.out.printf(Locale.ROOT, "%nChosen on every collection's tuning questions: %s%n", choice.name());
+        double tuningGain = 0;
+        double worstTuningGain = Double.POSITIVE_INFINITY;
+        for (TestCollection col : collections) {
+            double gain = FusionStudy.judge(col.tune(), FusionStudy.fuse(choice, col.bm25(), col.dense()), col.dense()).gain();
+            tuningGain += gain / collections.size();
+            worstTuningGain = Math.min(worstTuningGain, gain);
+        }
+        System.out.printf(Locale.ROOT, "%nChosen on every collection's tuning questions: %s (gain over dense on those questions: mean %+.4f, "
+            + "worst %+.4f)%n", choice.name(), tuningGain, worstTuningGain);
+        json.addProperty("tuning_mean_gain", tuningGain);
+        json.addProperty("tuning_worst_gain", worstTuningGain);
         System.out.printf(Locale.ROOT, "| %-10s | %5s | %7s | %7s | %-18s | %7s | %7s | %9s |%n", "collection", "qs", "BM25", "dense",
             "report split is", "hybrid", "gain", "win/loss");
         JsonArray finals = new JsonArray();
