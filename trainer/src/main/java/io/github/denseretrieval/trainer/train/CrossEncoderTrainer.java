@@ -56,7 +56,10 @@ public final class CrossEncoderTrainer {
                             + "; lower --ce-lr, train fewer --ce-epochs or use --ce-freeze-layers");
                     }
                     float lr = schedule.getNewValue(step + 1);
-                    updater.step();
+                    if (!updater.step()) {
+                        System.err.printf(java.util.Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far)%n", stage,
+                            step + 1, updater.skipped());
+                    }
                     step++;
                     losses.add(value);
                     double elapsed = (System.nanoTime() - start) / 1e9;

@@ -75,7 +75,10 @@ public final class DualEncoderTrainer {
                     }
                     float lr = schedule.getNewValue(step + 1 - done);
                     replicas.allReduceGradients();
-                    updater.step();
+                    if (!updater.step()) {
+                        System.err.printf(java.util.Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far)%n", stage,
+                            step + 1, updater.skipped());
+                    }
                     step++;
                     losses.add(value);
                     double elapsed = (System.nanoTime() - start) / 1e9;
