@@ -69,7 +69,8 @@ final class TuneFusionCommand implements Callable<Integer> {
     @Option(names = "--folds", defaultValue = "5", description = "Cross-validation folds for one collection (default: ${DEFAULT-VALUE}).")
     int folds;
 
-    @Option(names = "--runs", defaultValue = "trainer/target/fusion-runs", description = "Cache of the BM25 and dense runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "trainer/target/fusion-runs",
+        description = "Cache of the dense runs, per collection and model; delete it when a corpus changes (default: ${DEFAULT-VALUE}).")
     Path runsDir;
 
     @Option(names = "--es-url", description = "Take both runs from this cluster instead (one --data only; needs --index).")
@@ -135,18 +136,15 @@ final class TuneFusionCommand implements Callable<Integer> {
             bm25 = clusterRun(bm25Body().getFileName().toString(), questions);
             dense = clusterRun("dense.json", questions);
         } else {
-            Path cache = runsDir.resolve(name);
-            List<Passage> corpus = null;
-            Path bm25File = cache.resolve("bm25-" + bm25Analysis + ".trec");
-            if (!Files.isRegularFile(bm25File)) {
-                corpus = dataset.corpus();
-                try (MultiMatchBm25 index = new MultiMatchBm25(corpus, analysis())) {
-                    index.searchAll(questions, FusionStudy.WINDOW).writeTrec(bm25File, "bm25-" + bm25Analysis);
-                }
+            // BM25 takes seconds and is recomputed every time; the dense run (the corpus encoded) is cached per
+            // collection and model, and recomputed when it lacks a question of this run's splits.
+            List<Passage> corpus = dataset.corpus();
+            try (MultiMatchBm25 index = new MultiMatchBm25(corpus, analysis())) {
+                bm25 = index.searchAll(questions, FusionStudy.WINDOW);
             }
-            Path denseFile = cache.resolve("dense-" + model.getFileName() + ".trec");
-            if (!Files.isRegularFile(denseFile)) {
-                corpus = corpus != null ? corpus : dataset.corpus();
+            Path denseFile = runsDir.resolve(name).resolve("dense-" + model.getFileName() + ".trec");
+            dense = Files.isRegularFile(denseFile) ? Run.readTrec(denseFile) : null;
+            if (dense == null || !dense.asMap().keySet().containsAll(questions.keySet())) {
                 // A passage with no text gets no vector (the ingest processor answers it 400), so dense search cannot return it.
                 List<Passage> withText = corpus.stream().filter(p -> !p.titleAndText().isBlank()).toList();
                 try (TextEncoder encoder = TextEncoder.open(model, modelOptions.toEncoderOptions())) {
@@ -154,9 +152,8 @@ final class TuneFusionCommand implements Callable<Integer> {
                         encoder.manifest().name(), corpus.size() - withText.size());
                     DenseEvaluation.run(encoder, new EvaluationSet(withText, questions, reportQrels, false)).run().writeTrec(denseFile, "dense");
                 }
+                dense = Run.readTrec(denseFile);
             }
-            bm25 = Run.readTrec(bm25File);
-            dense = Run.readTrec(denseFile);
         }
         System.out.printf(Locale.ROOT, "%s: choose on [%s] (%d questions), report on [%s] (%d questions)%n", name, tune,
             tuneQrels.queryIds().size(), reportSplit, reportQrels.queryIds().size());
