@@ -181,18 +181,19 @@ final class TuneFusionCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "| %-10s | %5s | %7s | %7s | %-18s | %7s | %7s | %9s |%n", "held out", "qs", "BM25", "dense",
             "chosen on the rest", "hybrid", "gain", "win/loss");
         System.out.printf(Locale.ROOT, "|%s|%n", "---|".repeat(8).replaceAll("\\|$", ""));
+        // Every candidate is judged on every collection's tuning questions once; each leave-one-out choice reads that table.
+        double[][] gains = FusionStudy.gains(collections, grid);
         JsonArray rows = new JsonArray();
-        for (TestCollection held : collections) {
-            List<TestCollection> rest = new ArrayList<>(collections);
-            rest.remove(held);
-            Candidate c = FusionStudy.choose(rest, grid);
+        for (int h = 0; h < collections.size(); h++) {
+            TestCollection held = collections.get(h);
+            Candidate c = grid.get(FusionStudy.pick(FusionStudy.withoutCollection(gains, h)));
             Outcome o = FusionStudy.judge(held.report(), FusionStudy.fuse(c, held.bm25(), held.dense()), held.dense());
             double bm25 = Evaluator.evaluate(held.report(), held.bm25()).ndcgAt10();
             printRow(held.name(), o, bm25, c.name());
             rows.add(row(held.name(), c, o, bm25));
         }
         json.add("leave_one_out", rows);
-        Candidate choice = FusionStudy.choose(collections, grid);
+        Candidate choice = grid.get(FusionStudy.pick(gains));
         double tuningGain = 0;
         double worstTuningGain = Double.POSITIVE_INFINITY;
         for (TestCollection col : collections) {

@@ -91,6 +91,11 @@ public final class FusionStudy {
 
     /** The candidate the rule keeps on {@code tuning} (each collection's tuning questions). */
     public static Candidate choose(List<TestCollection> tuning, List<Candidate> candidates) {
+        return candidates.get(pick(gains(tuning, candidates)));
+    }
+
+    /** Each candidate's gain over dense alone on each collection's tuning questions: {@code [candidate][collection]}. */
+    public static double[][] gains(List<TestCollection> tuning, List<Candidate> candidates) {
         double[][] gains = new double[candidates.size()][tuning.size()];
         for (int c = 0; c < candidates.size(); c++) {
             for (int t = 0; t < tuning.size(); t++) {
@@ -98,7 +103,21 @@ public final class FusionStudy {
                 gains[c][t] = judge(col.tune(), fuse(candidates.get(c), col.bm25(), col.dense()), col.dense()).gain();
             }
         }
-        return candidates.get(pick(gains));
+        return gains;
+    }
+
+    /** {@code gains} without the column of collection {@code heldOut}: the table the rule sees when that collection is left out. */
+    public static double[][] withoutCollection(double[][] gains, int heldOut) {
+        double[][] rest = new double[gains.length][];
+        for (int c = 0; c < gains.length; c++) {
+            rest[c] = new double[gains[c].length - 1];
+            for (int t = 0, r = 0; t < gains[c].length; t++) {
+                if (t != heldOut) {
+                    rest[c][r++] = gains[c][t];
+                }
+            }
+        }
+        return rest;
     }
 
     /**
@@ -106,7 +125,7 @@ public final class FusionStudy {
      * highest mean gain among candidates that lose at most {@link #TOLERATED_LOSS} everywhere, else
      * the smallest worst loss; ties keep the earlier candidate.
      */
-    static int pick(double[][] gains) {
+    public static int pick(double[][] gains) {
         int best = -1;
         double bestKey = Double.NEGATIVE_INFINITY;
         boolean bestSafe = false;

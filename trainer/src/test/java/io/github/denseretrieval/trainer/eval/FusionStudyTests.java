@@ -40,6 +40,18 @@ class FusionStudyTests {
     }
 
     @Test
+    void leavingACollectionOutDropsItsColumn() {
+        double[][] gains = {{0.10, -0.05, 0.02}, {0.01, 0.004, 0.03}};
+        double[][] rest = FusionStudy.withoutCollection(gains, 1);
+        assertEquals(0.10, rest[0][0]);
+        assertEquals(0.02, rest[0][1]);
+        assertEquals(0.03, rest[1][1]);
+        // With the collection where the first candidate loses 0.05 left out, it is safe and has the higher mean.
+        assertEquals(1, FusionStudy.pick(gains));
+        assertEquals(0, FusionStudy.pick(rest));
+    }
+
+    @Test
     void tiesKeepTheEarlierCandidate() {
         assertEquals(0, FusionStudy.pick(new double[][] {{0.01, 0.01}, {0.01, 0.01}}));
     }
