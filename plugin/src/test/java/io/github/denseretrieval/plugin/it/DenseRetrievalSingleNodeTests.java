@@ -30,8 +30,11 @@ import org.elasticsearch.xcontent.XContentType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import static org.elasticsearch.test.hamcrest.ElasticsearchAssertions.assertResponse;
 
@@ -145,6 +148,25 @@ public class DenseRetrievalSingleNodeTests extends ESSingleNodeTestCase {
         assertResponse(client().prepareSearch(INDEX).setSource(new SearchSourceBuilder().retriever(hybrid).size(3)), r -> {
             assertEquals(3, r.getHits().getHits().length);
             assertEquals("0", r.getHits().getAt(0).getId());
+        });
+    }
+
+    public void testCandidatesFromTheDenseChildAreExactlyDensesTopDocumentsReordered() {
+        ingest();
+        String question = "blood sugar and insulin";
+        Set<String> denseTop = new HashSet<>();
+        assertResponse(client().prepareSearch(INDEX).setSize(4).setQuery(new DenseQueryBuilder("text_vector", question, null, 4, 50, null)),
+            r -> Arrays.stream(r.getHits().getHits()).forEach(h -> denseTop.add(h.getId())));
+        assertEquals(4, denseTop.size());
+        // BM25 matches words of many passages ("and"), most of them outside dense's top 4: none of those may enter.
+        HybridRetrieverBuilder hybrid = new HybridRetrieverBuilder(HybridRetrieverBuilder.LINEAR_NAME, List.of(
+            RetrieverSource.from(new StandardRetrieverBuilder(new MatchQueryBuilder("text", question))),
+            RetrieverSource.from(new StandardRetrieverBuilder(new DenseQueryBuilder("text_vector", question, null, 20, 50, null)))),
+            FusionSpec.linear(ScoreNormalizer.MIN_MAX, 0.5f, 0.5f).withCandidates(1, 4), 20);
+        assertResponse(client().prepareSearch(INDEX).setSource(new SearchSourceBuilder().retriever(hybrid).size(10)), r -> {
+            Set<String> fused = new HashSet<>();
+            Arrays.stream(r.getHits().getHits()).forEach(h -> fused.add(h.getId()));
+            assertEquals(denseTop, fused);
         });
     }
 

@@ -41,6 +41,9 @@ public final class FusionSearchBody {
             if (spec.method() == FusionMethod.LINEAR) {
                 child.addProperty("normalizer", spec.normalizers()[i].jsonName());
             }
+            if (spec.candidatesChild() == i) {
+                child.addProperty("candidates", spec.candidates());
+            }
             children.add(child);
         }
         JsonObject fusion = new JsonObject();

@@ -6,10 +6,8 @@ import io.github.denseretrieval.trainer.metrics.Run;
 import io.github.denseretrieval.trainer.metrics.ScoredDoc;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -30,22 +28,23 @@ public final class RunFusion {
         children.forEach(r -> queries.addAll(r.asMap().keySet()));
         Run out = new Run();
         for (String q : queries) {
-            Map<String, Double> scores = new HashMap<>();
-            for (int c = 0; c < children.size(); c++) {
+            List<List<String>> keys = new ArrayList<>();
+            List<float[]> scores = new ArrayList<>();
+            for (Run child : children) {
                 // Ranks in the order the engine returned its hits (its own tie-breaking), as the retriever sees them.
-                List<ScoredDoc> ranked = children.get(c).get(q);
+                List<ScoredDoc> ranked = child.get(q);
                 List<ScoredDoc> top = ranked.subList(0, Math.min(window, ranked.size()));
+                List<String> ids = new ArrayList<>(top.size());
                 float[] raw = new float[top.size()];
                 for (int i = 0; i < raw.length; i++) {
+                    ids.add(top.get(i).docId());
                     raw[i] = (float) top.get(i).score();
                 }
-                float[] contributions = spec.contributions(c, raw);
-                for (int i = 0; i < contributions.length; i++) {
-                    scores.merge(top.get(i).docId(), (double) contributions[i], Double::sum);
-                }
+                keys.add(ids);
+                scores.add(raw);
             }
-            List<ScoredDoc> docs = new ArrayList<>(scores.size());
-            scores.forEach((d, s) -> docs.add(new ScoredDoc(d, s)));
+            List<ScoredDoc> docs = new ArrayList<>();
+            spec.fuse(keys, scores).forEach((d, f) -> docs.add(new ScoredDoc(d, f.score())));
             List<ScoredDoc> ranked = Evaluator.trecOrder(docs);
             out.put(q, ranked.subList(0, Math.min(window, ranked.size())));
         }

@@ -16,12 +16,15 @@ import java.io.IOException;
  *
  * @param weight     null when not given
  * @param normalizer null when not given
+ * @param candidates null when not given: how many of this child's top documents are the fusion's
+ *                   only candidates (the plugin's addition to the {@code linear} syntax)
  */
-record FusionChild(RetrieverBuilder retriever, Float weight, String normalizer) {
+record FusionChild(RetrieverBuilder retriever, Float weight, String normalizer, Integer candidates) {
 
     static final ParseField RETRIEVER = new ParseField("retriever");
     static final ParseField WEIGHT = new ParseField("weight");
     static final ParseField NORMALIZER = new ParseField("normalizer");
+    static final ParseField CANDIDATES = new ParseField("candidates");
 
     /** An entry in the {@code {"retriever": ..., "weight": ..., "normalizer": ...}} form only. */
     static FusionChild parseEntry(XContentParser parser, RetrieverParserContext context) throws IOException {
@@ -48,11 +51,12 @@ record FusionChild(RetrieverBuilder retriever, Float weight, String normalizer) 
                 throw new XContentParseException(parser.getTokenLocation(), "a [retrievers] entry holds one retriever; [" + first
                     + "] is followed by [" + parser.currentName() + "]");
             }
-            return new FusionChild(retriever, null, null);
+            return new FusionChild(retriever, null, null, null);
         }
         RetrieverBuilder retriever = null;
         Float weight = null;
         String normalizer = null;
+        Integer candidates = null;
         do {
             String field = parser.currentName();
             parser.nextToken();
@@ -70,20 +74,22 @@ record FusionChild(RetrieverBuilder retriever, Float weight, String normalizer) 
                 weight = parser.floatValue();
             } else if (NORMALIZER.match(field, parser.getDeprecationHandler())) {
                 normalizer = parser.text();
+            } else if (CANDIDATES.match(field, parser.getDeprecationHandler())) {
+                candidates = parser.intValue();
             } else {
                 throw new XContentParseException(parser.getTokenLocation(), "[retrievers] entry: unknown field [" + field
-                    + "]; valid fields are [retriever, weight, normalizer]");
+                    + "]; valid fields are [retriever, weight, normalizer, candidates]");
             }
         } while (parser.nextToken() == XContentParser.Token.FIELD_NAME);
         if (retriever == null) {
             throw new XContentParseException(parser.getTokenLocation(), "a [retrievers] entry needs [retriever]");
         }
-        return new FusionChild(retriever, weight, normalizer);
+        return new FusionChild(retriever, weight, normalizer, candidates);
     }
 
     private static boolean isEntryField(XContentParser parser, String name) {
         return RETRIEVER.match(name, parser.getDeprecationHandler()) || WEIGHT.match(name, parser.getDeprecationHandler())
-            || NORMALIZER.match(name, parser.getDeprecationHandler());
+            || NORMALIZER.match(name, parser.getDeprecationHandler()) || CANDIDATES.match(name, parser.getDeprecationHandler());
     }
 
     /** The retriever whose name the parser stands on; leaves the parser on the retriever body's closing brace. */

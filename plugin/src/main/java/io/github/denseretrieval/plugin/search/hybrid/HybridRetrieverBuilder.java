@@ -35,7 +35,10 @@ import static org.elasticsearch.xcontent.ConstructingObjectParser.optionalConstr
  * <li>{@code hybrid_linear}: Elasticsearch's {@code linear} retriever syntax, a weighted sum of
  * normalised scores; each entry {@code {"retriever": ..., "weight": w, "normalizer": n}}, with the
  * retriever-level {@code normalizer} (default {@value #DEFAULT_NORMALIZER_NAME}) for entries that
- * name none;</li>
+ * name none. One entry may add {@code "candidates": n}: only that child's top {@code n}
+ * documents are fused, every child's scores normalised over them, so the other children re-order
+ * its best documents but bring in none of their own (the shipped default draws the candidates
+ * from the dense child);</li>
  * <li>{@code hybrid_rrf}: Elasticsearch's {@code rrf} retriever syntax, reciprocal rank fusion;
  * entries are bare retrievers or {@code {"retriever": ..., "weight": w}};
  * {@code rank_constant} (default 60);</li>
@@ -112,14 +115,28 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
             float[] weights = new float[entries.size()];
             ScoreNormalizer[] normalizers = new ScoreNormalizer[entries.size()];
             List<RetrieverBuilder> children = new ArrayList<>();
+            int candidatesChild = -1;
+            int candidates = 0;
             for (int i = 0; i < entries.size(); i++) {
                 FusionChild e = entries.get(i);
                 weights[i] = e.weight() == null ? 1f : e.weight();
                 normalizers[i] = e.normalizer() == null ? fallback : normalizer(LINEAR_NAME, e.normalizer());
                 children.add(e.retriever());
+                if (e.candidates() != null) {
+                    if (candidatesChild >= 0) {
+                        throw new IllegalArgumentException("[" + LINEAR_NAME + "] [candidates] is given on retrievers " + candidatesChild
+                            + " and " + i + "; one retriever supplies the candidates");
+                    }
+                    if (e.candidates() < 1 || e.candidates() > window) {
+                        throw new IllegalArgumentException("[" + LINEAR_NAME + "] [candidates] must be between 1 and [rank_window_size] ("
+                            + window + "), got [" + e.candidates() + "]");
+                    }
+                    candidatesChild = i;
+                    candidates = e.candidates();
+                }
             }
-            return new HybridRetrieverBuilder(LINEAR_NAME, sources(children), new FusionSpec(FusionMethod.LINEAR, weights, normalizers, 0),
-                window);
+            return new HybridRetrieverBuilder(LINEAR_NAME, sources(children), new FusionSpec(FusionMethod.LINEAR, weights, normalizers, 0,
+                candidatesChild, candidates), window);
         });
 
     @SuppressWarnings("unchecked")
@@ -132,9 +149,9 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
             List<RetrieverBuilder> children = new ArrayList<>();
             for (int i = 0; i < entries.size(); i++) {
                 FusionChild e = entries.get(i);
-                if (e.normalizer() != null) {
-                    throw new IllegalArgumentException("[" + RRF_NAME + "] fuses ranks, not scores: [normalizer] belongs to ["
-                        + LINEAR_NAME + "]");
+                if (e.normalizer() != null || e.candidates() != null) {
+                    throw new IllegalArgumentException("[" + RRF_NAME + "] fuses ranks, not scores: [" + (e.normalizer() != null
+                        ? "normalizer" : "candidates") + "] belongs to [" + LINEAR_NAME + "]");
                 }
                 weights[i] = e.weight() == null ? 1f : e.weight();
                 children.add(e.retriever());
@@ -241,6 +258,10 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
             throw new IllegalArgumentException("[" + name + "] [rank_window_size] must be between 1 and " + MAX_RANK_WINDOW_SIZE
                 + ", got [" + rankWindowSize + "]");
         }
+        if (spec.candidates() > rankWindowSize) {
+            throw new IllegalArgumentException("[" + name + "] [candidates] must be between 1 and [rank_window_size] (" + rankWindowSize
+                + "), got [" + spec.candidates() + "]");
+        }
         int depth = depth(children);
         if (depth > MAX_DEPTH) {
             throw new IllegalArgumentException("[" + name + "] retrievers are nested " + depth + " deep; at most " + MAX_DEPTH
@@ -311,6 +332,9 @@ public final class HybridRetrieverBuilder extends CompoundRetrieverBuilder<Hybri
             builder.field(FusionChild.WEIGHT.getPreferredName(), weights[i]);
             if (spec.method() == FusionMethod.LINEAR) {
                 builder.field(FusionChild.NORMALIZER.getPreferredName(), normalizers[i].jsonName());
+            }
+            if (spec.candidatesChild() == i) {
+                builder.field(FusionChild.CANDIDATES.getPreferredName(), spec.candidates());
             }
             builder.endObject();
         }

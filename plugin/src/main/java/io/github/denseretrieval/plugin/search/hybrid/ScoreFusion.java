@@ -1,11 +1,12 @@
 package io.github.denseretrieval.plugin.search.hybrid;
 
+import io.github.denseretrieval.fusion.FusedDoc;
 import io.github.denseretrieval.fusion.FusionSpec;
 import org.apache.lucene.search.ScoreDoc;
 import org.elasticsearch.search.rank.RankDoc;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,26 +23,35 @@ public record ScoreFusion(FusionSpec spec, int windowSize) {
         if (children.size() != spec.children()) {
             throw new IllegalArgumentException("the fusion has " + spec.children() + " weights but " + children.size() + " retrievers");
         }
-        Map<RankDoc.RankKey, HybridRankDoc> byDoc = new HashMap<>();
+        List<List<RankDoc.RankKey>> keys = new ArrayList<>();
+        List<float[]> scores = new ArrayList<>();
+        for (ScoreDoc[] docs : children) {
+            List<RankDoc.RankKey> k = new ArrayList<>(docs.length);
+            float[] s = new float[docs.length];
+            for (int i = 0; i < docs.length; i++) {
+                k.add(new RankDoc.RankKey(docs[i].doc, docs[i].shardIndex));
+                s[i] = docs[i].score;
+            }
+            keys.add(k);
+            scores.add(s);
+        }
+        Map<RankDoc.RankKey, FusedDoc> fused = spec.fuse(keys, scores);
         String name = spec.method().jsonName();
         int count = children.size();
-        for (int c = 0; c < count; c++) {
-            ScoreDoc[] docs = children.get(c);
-            float[] raw = new float[docs.length];
-            for (int i = 0; i < docs.length; i++) {
-                raw[i] = docs[i].score;
+        HybridRankDoc[] all = new HybridRankDoc[fused.size()];
+        int next = 0;
+        for (Map.Entry<RankDoc.RankKey, FusedDoc> e : fused.entrySet()) {
+            FusedDoc f = e.getValue();
+            HybridRankDoc d = new HybridRankDoc(e.getKey().doc(), f.score(), e.getKey().shardIndex(), count, name);
+            for (int c = 0; c < count; c++) {
+                if (f.rank(c) != FusedDoc.ABSENT) {
+                    d.childRanks[c] = f.rank(c);
+                    d.childScores[c] = f.rawScore(c);
+                }
+                d.contributions[c] = f.contribution(c);
             }
-            float[] contributions = spec.contributions(c, raw);
-            for (int i = 0; i < docs.length; i++) {
-                HybridRankDoc d = byDoc.computeIfAbsent(new RankDoc.RankKey(docs[i].doc, docs[i].shardIndex),
-                    k -> new HybridRankDoc(k.doc(), 0f, k.shardIndex(), count, name));
-                d.childRanks[c] = i + 1;
-                d.childScores[c] = docs[i].score;
-                d.contributions[c] = contributions[i];
-                d.score += contributions[i];
-            }
+            all[next++] = d;
         }
-        HybridRankDoc[] all = byDoc.values().toArray(HybridRankDoc[]::new);
         Arrays.sort(all);
         HybridRankDoc[] top = Arrays.copyOf(all, Math.min(windowSize, all.length));
         for (int r = 0; r < top.length; r++) {

@@ -44,8 +44,13 @@ public class HybridRetrieverBuilderParsingTests extends AbstractXContentTestCase
         }
         int window = randomIntBetween(1, HybridRetrieverBuilder.MAX_RANK_WINDOW_SIZE);
         return switch (randomFrom(HybridRetrieverBuilder.LINEAR_NAME, HybridRetrieverBuilder.RRF_NAME, HybridRetrieverBuilder.NAME)) {
-            case HybridRetrieverBuilder.LINEAR_NAME -> new HybridRetrieverBuilder(HybridRetrieverBuilder.LINEAR_NAME, sources,
-                new FusionSpec(FusionMethod.LINEAR, weights, normalizers, 0), window);
+            case HybridRetrieverBuilder.LINEAR_NAME -> {
+                FusionSpec spec = new FusionSpec(FusionMethod.LINEAR, weights, normalizers, 0);
+                if (randomBoolean()) {
+                    spec = spec.withCandidates(randomIntBetween(0, children - 1), randomIntBetween(1, window));
+                }
+                yield new HybridRetrieverBuilder(HybridRetrieverBuilder.LINEAR_NAME, sources, spec, window);
+            }
             case HybridRetrieverBuilder.RRF_NAME -> new HybridRetrieverBuilder(HybridRetrieverBuilder.RRF_NAME, sources,
                 FusionSpec.rrf(randomIntBetween(1, 1000), weights), window);
             default -> {
@@ -162,6 +167,16 @@ public class HybridRetrieverBuilderParsingTests extends AbstractXContentTestCase
         assertEquals(HybridRetrieverBuilder.DEFAULT_RANK_WINDOW_SIZE, fallback.rankWindowSize());
     }
 
+    public void testCandidatesComeFromTheOneEntryThatNamesThem() throws IOException {
+        HybridRetrieverBuilder pooled = parse(HybridRetrieverBuilder.LINEAR_NAME, "{\"retrievers\":["
+            + "{\"retriever\":{\"test\":{\"value\":\"bm25\"}},\"weight\":0.4},"
+            + "{\"retriever\":{\"test\":{\"value\":\"dense\"}},\"weight\":0.6,\"candidates\":30}]}");
+        assertTrue(pooled.spec().pooled());
+        assertEquals(1, pooled.spec().candidatesChild());
+        assertEquals(30, pooled.spec().candidates());
+        assertFalse(parse(HybridRetrieverBuilder.LINEAR_NAME, "{\"retrievers\":" + entries(1f, 1f) + "}").spec().pooled());
+    }
+
     public void testElasticsearchRrfBodyParsesWithOnlyTheNameChanged() throws IOException {
         HybridRetrieverBuilder rrf = parse(HybridRetrieverBuilder.RRF_NAME, "{\"retrievers\":" + bare(2)
             + ",\"rank_constant\":20,\"rank_window_size\":40}");
@@ -199,6 +214,14 @@ public class HybridRetrieverBuilderParsingTests extends AbstractXContentTestCase
             + "{\"test\":{\"value\":\"b\"}}]}", "[normalizer]", "[hybrid_linear]");
         assertRefused(linear, "{\"retrievers\":[{\"retriever\":{\"test\":{\"value\":\"a\"}},\"boost\":2},"
             + "{\"retriever\":{\"test\":{\"value\":\"b\"}}}]}", "boost");
+        String a = "{\"retriever\":{\"test\":{\"value\":\"a\"}}";
+        String b = "{\"retriever\":{\"test\":{\"value\":\"b\"}}";
+        assertRefused(linear, "{\"retrievers\":[" + a + ",\"candidates\":10}," + b + ",\"candidates\":10}]}", "[candidates]",
+            "retrievers 0 and 1");
+        assertRefused(linear, "{\"retrievers\":[" + a + "}," + b + ",\"candidates\":0}]}", "[candidates]", "between 1");
+        assertRefused(linear, "{\"retrievers\":[" + a + "}," + b + ",\"candidates\":60}],\"rank_window_size\":50}", "[candidates]",
+            "[rank_window_size] (50)");
+        assertRefused(rrf, "{\"retrievers\":[" + a + "}," + b + ",\"candidates\":10}]}", "[candidates]", "[hybrid_linear]");
         assertRefused(HybridRetrieverBuilder.NAME, "{\"retrievers\":" + bare(2) + ",\"weights\":[1]}", "[weights]");
         assertRefused(HybridRetrieverBuilder.NAME, "{\"retrievers\":" + bare(2) + ",\"fusion\":\"max\"}", "[fusion]");
     }

@@ -109,4 +109,22 @@ class ScoreFusionTests {
             () -> new ScoreFusion(FusionSpec.rrf(60, 1f, 1f), 10).fuse(List.<ScoreDoc[]>of(docs(1, 1f))));
         assertEquals("the fusion has 2 weights but 1 retrievers", e.getMessage());
     }
+
+    @Test
+    void candidatesFromTheDenseChildKeepOutBm25OnlyDocumentsAndShowAbsenceInExplain() {
+        // BM25 docs 1 (10), 9 (8), 2 (2); dense docs 2 (0.9), 1 (0.8), 3 (0.7), 4 (0.5); candidates: dense's top 3 = 2, 1, 3.
+        // BM25 over them 2, 10, 0 -> 0.2, 1, 0 (x 0.4); dense 0.9, 0.8, 0.7 -> 1, 0.5, 0 (x 0.6).
+        FusionSpec spec = FusionSpec.linear(ScoreNormalizer.MIN_MAX, 0.4f, 0.6f).withCandidates(1, 3);
+        HybridRankDoc[] fused = new ScoreFusion(spec, 10).fuse(List.of(docs(1, 10f, 9, 8f, 2, 2f), docs(2, 0.9f, 1, 0.8f, 3, 0.7f, 4, 0.5f)));
+        assertEquals(3, fused.length);
+        assertEquals(1, fused[0].doc);
+        assertEquals(0.7f, fused[0].score, 1e-6f);
+        assertEquals(2, fused[1].doc);
+        assertEquals(0.68f, fused[1].score, 1e-6f);
+        assertEquals(3, fused[2].doc);
+        assertEquals(0f, fused[2].score, 1e-6f);
+        assertEquals(HybridRankDoc.NO_RANK, fused[2].childRanks[0]);
+        assertArrayEquals(new int[] {1, 2}, fused[0].childRanks);
+        assertEquals(3, fused[2].rank);
+    }
 }
