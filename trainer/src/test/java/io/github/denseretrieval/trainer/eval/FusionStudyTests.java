@@ -24,13 +24,24 @@ class FusionStudyTests {
     }
 
     @Test
-    void theRuleKeepsTheBestMeanAmongSafeCandidatesNotTheBestMean() {
+    void theRuleKeepsTheBestMedianAmongSafeCandidatesNotTheBestMedian() {
         double[][] gains = {
-            {0.10, -0.05},   // best mean, loses 0.05 on the second collection: unsafe
+            {0.10, -0.05},   // best median, loses 0.05 on the second collection: unsafe
             {0.01, 0.004},   // safe
-            {0.03, -0.004},  // safe (loses less than 0.005), higher mean: kept
+            {0.03, -0.004},  // safe (loses less than 0.005), higher median: kept
         };
         assertEquals(2, FusionStudy.pick(gains));
+    }
+
+    @Test
+    void oneCollectionsLargeGainDoesNotOutvoteTheOthers() {
+        double[][] gains = {
+            {0.06, 0.0, 0.0},        // mean 0.02, median 0
+            {0.012, 0.012, 0.012},   // mean 0.012, median 0.012: kept
+        };
+        assertEquals(1, FusionStudy.pick(gains));
+        assertEquals(0.016, FusionStudy.median(new double[] {0.02, 0.004, 0.012, 0.1}), 1e-12);
+        assertEquals(0.004, FusionStudy.median(new double[] {0.02, 0.004, -0.01}), 1e-12);
     }
 
     @Test
@@ -46,7 +57,7 @@ class FusionStudyTests {
         assertEquals(0.10, rest[0][0]);
         assertEquals(0.02, rest[0][1]);
         assertEquals(0.03, rest[1][1]);
-        // With the collection where the first candidate loses 0.05 left out, it is safe and has the higher mean.
+        // With the collection where the first candidate loses 0.05 left out, it is safe and has the higher median.
         assertEquals(1, FusionStudy.pick(gains));
         assertEquals(0, FusionStudy.pick(rest));
     }
