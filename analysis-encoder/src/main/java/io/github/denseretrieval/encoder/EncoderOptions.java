@@ -14,9 +14,10 @@ package io.github.denseretrieval.encoder;
  *                        texts is split further so that the engine's activations (which grow with
  *                        this product) stay bounded; a single text longer than the bound still runs,
  *                        alone
- * @param cpuMemoryArena  whether ONNX Runtime keeps freed CPU buffers in its arena for reuse (faster,
- *                        but the process keeps its peak memory); turn off where resident memory
- *                        matters more than speed
+ * @param cpuMemoryArena  whether ONNX Runtime keeps freed CPU buffers in its arena, and the
+ *                        allocation plan of every input shape it has seen, for reuse (faster, but
+ *                        the process keeps its peak memory and one plan per shape); turn off where
+ *                        resident memory matters more than speed
  */
 public record EncoderOptions(int batchSize, int engineThreads, int concurrency, DeviceChoice device,
                              int maxBatchTokens, boolean cpuMemoryArena) {

@@ -67,6 +67,9 @@ public final class OnnxRuntimeSession implements InferenceSession {
             sessionOptions.addConfigEntry("session.intra_op.allow_spinning", "0");
             sessionOptions.addConfigEntry("session.inter_op.allow_spinning", "0");
             sessionOptions.setCPUArenaAllocator(options.cpuMemoryArena());
+            // Memory patterns are plans cached per input shape; texts give a new shape for every
+            // batch size x padded length, so with the arena off they would be the one cache left growing.
+            sessionOptions.setMemoryPatternOptimization(options.cpuMemoryArena());
             String device = selectDevice(environment, sessionOptions, options.device());
             OrtSession session = environment.createSession(weights.toString(), sessionOptions);
             return new OnnxRuntimeSession(environment, session, checkSignature(session, weights), device);

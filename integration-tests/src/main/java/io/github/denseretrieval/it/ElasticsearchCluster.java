@@ -46,6 +46,14 @@ import java.util.stream.Stream;
 public final class ElasticsearchCluster implements Closeable {
 
     /**
+     * {@code elasticsearch.yml} lines added to every node's, separated by {@code ;} in
+     * {@code -Dit.node.settings}, to measure a setting without editing a test, e.g.
+     * {@code -Dit.node.settings="dense_retrieval.engine.memory_arena: false"}.
+     */
+    static final List<String> EXTRA_SETTINGS = Stream.of(System.getProperty("it.node.settings", "").split(";")).map(String::trim)
+        .filter(line -> line.isEmpty() == false).toList();
+
+    /**
      * Options of a cluster.
      *
      * @param nodes    how many nodes (1 or more)
@@ -160,6 +168,7 @@ public final class ElasticsearchCluster implements Closeable {
             yml.addAll(ElasticsearchNode.securitySettings(options.security()));
             yml.addAll(ElasticsearchNode.commonSettings());
             yml.addAll(options.settings());
+            yml.addAll(EXTRA_SETTINGS);
             Files.writeString(layout.config().resolve("elasticsearch.yml"), String.join("\n", yml) + "\n");
             for (Map.Entry<String, Path> model : options.models().entrySet()) {
                 copyFolder(model.getValue(), layout.config().resolve("dense-retrieval/models").resolve(model.getKey()));

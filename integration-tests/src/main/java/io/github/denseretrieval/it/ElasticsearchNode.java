@@ -58,6 +58,10 @@ public final class ElasticsearchNode implements Closeable {
      * that default.
      */
     static final long MMAP_THRESHOLD = Long.getLong("it.malloc.mmapThreshold", 1L << 20);
+    /** glibc's arena limit for the node; 0 keeps glibc's default (8 per core). */
+    static final int ARENA_MAX = Integer.getInteger("it.malloc.arenaMax", 0);
+    /** Extra server JVM options, e.g. {@code -XX:NativeMemoryTracking=summary} to take a node's native memory apart. */
+    static final String EXTRA_JAVA_OPTS = System.getProperty("it.node.javaOpts", "").trim();
 
     /**
      * Where one node keeps its files. The distribution ({@code home}: bin, lib, modules, plugins)
@@ -258,12 +262,19 @@ public final class ElasticsearchNode implements Closeable {
         }
         // A pre-touched heap is resident from the start, so growth of anonymous memory is native memory.
         command.addAll(List.of("env", "ES_JAVA_HOME=" + System.getProperty("java.home"), "ES_PATH_CONF=" + layout.config(),
-            "ES_JAVA_OPTS=-Xms" + heap + " -Xmx" + heap + " -XX:+AlwaysPreTouch"));
+            "ES_JAVA_OPTS=-Xms" + heap + " -Xmx" + heap + " -XX:+AlwaysPreTouch" + (EXTRA_JAVA_OPTS.isEmpty() ? "" : " " + EXTRA_JAVA_OPTS)));
         if (layout.tmp() != null) {
             command.add("ES_TMPDIR=" + layout.tmp());
         }
+        List<String> tunables = new ArrayList<>();
         if (MMAP_THRESHOLD > 0) {
-            command.add("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=" + MMAP_THRESHOLD);
+            tunables.add("glibc.malloc.mmap_threshold=" + MMAP_THRESHOLD);
+        }
+        if (ARENA_MAX > 0) {
+            tunables.add("glibc.malloc.arena_max=" + ARENA_MAX);
+        }
+        if (tunables.isEmpty() == false) {
+            command.add("GLIBC_TUNABLES=" + String.join(":", tunables));
         }
         command.addAll(List.of(layout.home().resolve("bin/elasticsearch").toString(), "-d", "-p", layout.pidFile().toString()));
         if (!hookInstalled) {
@@ -592,7 +603,7 @@ public final class ElasticsearchNode implements Closeable {
         }
     }
 
-    static boolean isRoot() {
+    public static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
 

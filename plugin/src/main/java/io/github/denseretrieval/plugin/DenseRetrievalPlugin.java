@@ -82,7 +82,8 @@ public class DenseRetrievalPlugin extends Plugin implements IngestPlugin, Search
         EncoderOptions options = new EncoderOptions(DenseRetrievalSettings.INGEST_BATCH_SIZE.get(settings),
             engineThreads > 0 ? engineThreads : processors, Math.max(1, processors / 2),
             DeviceChoice.fromName(DenseRetrievalSettings.DEVICE.get(settings)))
-            .withMaxBatchTokens(DenseRetrievalSettings.MAX_BATCH_TOKENS.get(settings));
+            .withMaxBatchTokens(DenseRetrievalSettings.MAX_BATCH_TOKENS.get(settings))
+            .withCpuMemoryArena(DenseRetrievalSettings.MEMORY_ARENA.get(settings));
         ModelRegistry models = new ModelRegistry(pluginModelsDir(env), env.configDir().resolve(CONFIG_MODELS_DIR), options,
             services.clusterService().getNodeName(), DenseRetrievalSettings.MODELS_LOAD.get(settings));
         models.reload();

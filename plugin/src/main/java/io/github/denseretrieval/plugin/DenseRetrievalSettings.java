@@ -52,6 +52,13 @@ public final class DenseRetrievalSettings {
      */
     public static final Setting<Integer> MAX_BATCH_TOKENS = Setting.intSetting("dense_retrieval.engine.max_batch_tokens",
         EncoderOptions.DEFAULT_MAX_BATCH_TOKENS, 1, Property.NodeScope);
+    /**
+     * Whether ONNX Runtime keeps freed buffers and per-shape allocation plans for reuse. On, the
+     * node keeps the peak memory of its largest forward passes; off, each pass allocates and frees
+     * its own (see README, "Resident memory across reloads", for what each costs).
+     */
+    public static final Setting<Boolean> MEMORY_ARENA = Setting.boolSetting("dense_retrieval.engine.memory_arena", true,
+        Property.NodeScope);
     /** Intra-op threads of one forward pass; 0 = one per allocated processor. */
     public static final Setting<Integer> ENGINE_THREADS = Setting.intSetting("dense_retrieval.engine_threads", 0, 0, Property.NodeScope);
     public static final Setting<String> DEVICE = Setting.simpleString("dense_retrieval.device", "auto", value -> DeviceChoice.fromName(value),
@@ -61,7 +68,7 @@ public final class DenseRetrievalSettings {
 
     public static List<Setting<?>> all() {
         return List.of(INGEST_BATCH_SIZE, INGEST_MAX_WAIT, INGEST_MAX_QUEUED, ENGINE_THREADS, DEVICE, ENCODE_MAX_TEXTS, ENCODE_MAX_CHARS,
-            MODELS_LOAD, MAX_BATCH_TOKENS);
+            MODELS_LOAD, MAX_BATCH_TOKENS, MEMORY_ARENA);
     }
 
     static boolean isDedicatedMaster(org.elasticsearch.common.settings.Settings settings) {

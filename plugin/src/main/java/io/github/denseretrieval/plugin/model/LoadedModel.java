@@ -1,5 +1,6 @@
 package io.github.denseretrieval.plugin.model;
 
+import io.github.denseretrieval.encoder.NativeHeap;
 import io.github.denseretrieval.encoder.TextEncoder;
 import org.elasticsearch.core.AbstractRefCounted;
 
@@ -31,5 +32,7 @@ final class LoadedModel extends AbstractRefCounted {
     @Override
     protected void closeInternal() {
         encoder.close();
+        // The session's weights and arena are free now, but glibc keeps most of it unless asked.
+        NativeHeap.trim();
     }
 }

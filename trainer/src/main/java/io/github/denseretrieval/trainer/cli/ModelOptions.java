@@ -16,9 +16,13 @@ final class ModelOptions {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--memory-arena", defaultValue = "true", arity = "1", description = "Keep ONNX Runtime's memory arena and "
+        + "per-shape plans (true, default) or allocate per pass (false), as the node setting dense_retrieval.engine.memory_arena.")
+    boolean memoryArena;
+
     EncoderOptions toEncoderOptions() {
         EncoderOptions defaults = EncoderOptions.defaults();
         int threads = engineThreads > 0 ? engineThreads : defaults.engineThreads();
-        return new EncoderOptions(batchSize, threads, defaults.concurrency(), DeviceChoice.fromName(device));
+        return new EncoderOptions(batchSize, threads, defaults.concurrency(), DeviceChoice.fromName(device)).withCpuMemoryArena(memoryArena);
     }
 }
