@@ -34,6 +34,14 @@ public final class ClusterSetup {
         client.sendOk("PUT", "/_index_template/dense-passages", Files.readString(esConfig.resolve("index-template.json"), StandardCharsets.UTF_8));
     }
 
+    /** The ingest pipeline {@link #apply} put. */
+    public String pipeline() {
+        if (pipeline == null) {
+            throw new IllegalStateException("apply(modelId) puts the pipeline first");
+        }
+        return pipeline;
+    }
+
     /**
      * {@code esConfigJson} with its {@code "model_id": "bge-small-en-v1.5"} pointed at {@code modelId}:
      * es-config names the bundled model, and the quickstart may serve another.

@@ -1,0 +1,143 @@
+package io.github.denseretrieval.it.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.github.denseretrieval.it.ClusterClient;
+import io.github.denseretrieval.it.ClusterSetup;
+import io.github.denseretrieval.it.ElasticsearchNode;
+import io.github.denseretrieval.it.SearchTemplates;
+import io.github.denseretrieval.trainer.beir.BeirDataset;
+import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ./bench}: starts one Elasticsearch node with the plugin (as the quickstart does), runs the
+ * chosen suites on a BEIR dataset and writes {@code <out>/<suite>.json} and {@code <out>/<suite>.png}.
+ * Every figure sits beside a yardstick measured in the same run on the same machine, because
+ * absolute times on a shared machine drift by tens of percent between runs.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the dense-retrieval plugin on a real node.")
+public final class Bench implements Callable<Integer> {
+
+    static final List<String> SUITES = List.of("ingest", "query", "recall");
+
+    @Parameters(index = "0", arity = "0..1", defaultValue = "all", description = "ingest, query, recall or all (default: ${DEFAULT-VALUE}).")
+    String suite;
+
+    @Option(names = "--data", description = "BEIR dataset folder (default: ../shared/data/scifact).")
+    Path data;
+
+    @Option(names = "--split", defaultValue = "test", description = "qrels split whose questions are sent (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--out", defaultValue = "bench-out", description = "Folder for the JSON and PNG files (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--quick", description = "Small sizes (30 questions, their judged passages + 100 others; without it 300 "
+        + "and + 500): checks that every suite runs, not how fast.")
+    boolean quick;
+
+    @Option(names = "--model", defaultValue = "bge-small-en-v1.5", description = "The bundled model to measure (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--heap", defaultValue = "2g", description = "Elasticsearch heap (default: ${DEFAULT-VALUE}).")
+    String heap;
+
+    @Option(names = "--work-dir", description = "Where the node lives (default: build/bench, or /tmp when run as root).")
+    Path workDir;
+
+    @Option(names = "--root", defaultValue = ".", description = "Repository root (es-config/, plugin zip, distribution, model folders).")
+    Path root;
+
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the bench; returns the exit code (0 ok, 1 failure with the reason on {@code err}, 2 usage). */
+    public static int run(PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Bench());
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("error: " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
+        if (!SUITES.containsAll(suites)) {
+            throw new IllegalArgumentException("unknown suite [" + suite + "]; valid suites are " + SUITES + " and all");
+        }
+        Path dataDir = data != null ? data : root.resolve("../shared/data/scifact").normalize();
+        if (!Files.isDirectory(dataDir)) {
+            throw new IllegalArgumentException("no BEIR dataset at " + dataDir + "; pass --data DIR (corpus.jsonl, queries.jsonl, qrels/)");
+        }
+        Path modelDir = root.resolve("analysis-encoder/target/models").resolve(model);
+        if (!Files.isDirectory(modelDir)) {
+            throw new IllegalArgumentException("no model folder " + modelDir + " (mvn package builds the bundled ones)");
+        }
+        EvaluationSet loaded = EvaluationSet.load(BeirDataset.open(dataDir), split, quick ? 30 : 300, quick ? 100 : 500);
+        // A passage with no text gets no vector (the processor answers 400), so neither side measures it.
+        List<Passage> passages = loaded.passages().stream().filter(p -> !p.titleAndText().isBlank()).toList();
+        EvaluationSet set = new EvaluationSet(passages, loaded.queries(), loaded.qrels(), loaded.reduced());
+        Files.createDirectories(out);
+        System.out.printf(Locale.ROOT, "encoding %d passages and %d questions in-process (the yardstick) ...%n", passages.size(),
+            set.queries().size());
+        LocalEncoding local = LocalEncoding.of(modelDir, set);
+        System.out.printf(Locale.ROOT, "in-process: %.2f passages/s%n", local.passagesPerSecond());
+
+        Path work = workDir != null ? workDir : ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-bench") : root.resolve("build/bench");
+        Files.createDirectories(work);
+        ElasticsearchNode.Options options = new ElasticsearchNode.Options(
+            root.resolve("integration-tests/target/distribution/elasticsearch-8.19.21.zip"),
+            root.resolve("plugin/target/dense-retrieval-0.1.0-SNAPSHOT.zip"), work, 0, heap, true);
+        System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
+        try (ElasticsearchNode node = ElasticsearchNode.start(options); ClusterClient client = new ClusterClient(node.url())) {
+            ClusterSetup setup = new ClusterSetup(client, root.resolve("es-config"));
+            setup.apply(model);
+            String pipeline = setup.pipeline();
+            for (String s : suites) {
+                ObjectNode result = switch (s) {
+                    case "ingest" -> IngestSuite.run(client, pipeline, passages, local, quick);
+                    case "query" -> {
+                        String index = "dense-bench-query";
+                        setup.ensureIndex(index, set, local.passageVectors().values().iterator().next().length, dataDir);
+                        yield QuerySuite.run(client, index, pipeline, SearchTemplates.load(root.resolve("es-config")), model, local,
+                            set.queries(), passages);
+                    }
+                    case "recall" -> RecallSuite.run(client, local, set.qrels());
+                    default -> throw new AssertionError(s);
+                };
+                result.put("suite", s);
+                result.put("quick", quick);
+                result.put("dataset", dataDir.toAbsolutePath().normalize().getFileName().toString());
+                result.put("model", model);
+                result.put("cores", Runtime.getRuntime().availableProcessors());
+                Path json = out.resolve(s + ".json");
+                Files.writeString(json, ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n",
+                    StandardCharsets.UTF_8);
+                Path png = out.resolve(s + ".png");
+                switch (s) {
+                    case "ingest" -> Plots.ingest(result, png);
+                    case "query" -> Plots.query(result, png);
+                    default -> Plots.recall(result, png);
+                }
+                System.out.println("wrote " + json + " and " + png);
+            }
+        }
+        return 0;
+    }
+}
