@@ -10,7 +10,6 @@ import io.github.denseretrieval.trainer.metrics.Evaluator;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Run;
 import io.github.denseretrieval.trainer.metrics.ScoredDoc;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -73,7 +72,7 @@ public final class ChunkingEvaluation implements Callable<Integer> {
     Path root;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ChunkingEvaluation()).execute(args));
+        System.exit(CommandRunner.run(new ChunkingEvaluation(), new java.io.PrintWriter(System.err, true), args));
     }
 
     @Override
@@ -83,9 +82,7 @@ public final class ChunkingEvaluation implements Callable<Integer> {
         EvaluationSet set = EvaluationSet.load(dataset, split, maxQueries, maxPassages);
         Path esConfig = root.resolve("es-config");
         Path work = ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-chunking") : root.resolve("build/chunking");
-        ElasticsearchNode.Options options = new ElasticsearchNode.Options(
-            root.resolve("integration-tests/target/distribution/elasticsearch-8.19.21.zip"),
-            root.resolve("plugin/target/dense-retrieval-0.1.0-SNAPSHOT.zip"), work, 0, heap, true);
+        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, 0, heap, true);
         ObjectNode results = ClusterClient.json().createObjectNode();
         results.put("dataset", dataDir.getFileName().toString()).put("split", split).put("passages", set.passages().size())
             .put("questions", set.queries().size());

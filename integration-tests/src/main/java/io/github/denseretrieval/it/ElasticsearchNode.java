@@ -107,6 +107,16 @@ public final class ElasticsearchNode implements Closeable {
             Objects.requireNonNull(security, "security (use Security.OFF)");
         }
 
+        /**
+         * A node with security off from the distribution and plugin zip a build of the repository at
+         * {@code root} leaves under {@code target/}: what the quickstart, the bench and the chunking
+         * evaluation start.
+         */
+        public static Options inRepository(Path root, Path workDir, int httpPort, String heap, boolean fresh) {
+            return new Options(root.resolve("integration-tests/target/distribution/elasticsearch-8.19.21.zip"),
+                root.resolve("plugin/target/dense-retrieval-0.1.0-SNAPSHOT.zip"), workDir, httpPort, heap, fresh);
+        }
+
         /** A node with security off (plain HTTP, no users): the quickstart and the shared test node. */
         public Options(Path distributionZip, Path pluginZip, Path workDir, int httpPort, String heap, boolean fresh) {
             this(distributionZip, pluginZip, workDir, httpPort, heap, fresh, Security.OFF);

@@ -11,7 +11,6 @@ import io.github.denseretrieval.trainer.metrics.Evaluator;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
 import io.github.denseretrieval.trainer.metrics.Run;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -85,14 +84,7 @@ public final class Quickstart implements Callable<Integer> {
 
     /** Runs the quickstart; returns the exit code (0 ok, 1 failure with the reason on {@code err}, 2 usage). */
     public static int run(java.io.PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Quickstart());
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            // Bad input and a node that will not start are explained, not dumped as stack traces.
-            commandLine.getErr().println("error: " + e.getMessage());
-            return 1;
-        });
-        return cli.execute(args);
+        return CommandRunner.run(new Quickstart(), err, args);
     }
 
     @Override
@@ -112,9 +104,7 @@ public final class Quickstart implements Callable<Integer> {
         String datasetName = dataDir.toAbsolutePath().normalize().getFileName().toString();
         Path work = workDir != null ? workDir : defaultWorkDir();
         Files.createDirectories(work);
-        ElasticsearchNode.Options options = new ElasticsearchNode.Options(
-            root.resolve("integration-tests/target/distribution/elasticsearch-8.19.21.zip"),
-            root.resolve("plugin/target/dense-retrieval-0.1.0-SNAPSHOT.zip"), work, port, heap, false);
+        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, port, heap, false);
         System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
         ElasticsearchNode node = ElasticsearchNode.start(options);
         CountDownLatch forever = new CountDownLatch(1);

@@ -3,12 +3,12 @@ package io.github.denseretrieval.it.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.it.ClusterClient;
 import io.github.denseretrieval.it.ClusterSetup;
+import io.github.denseretrieval.it.CommandRunner;
 import io.github.denseretrieval.it.ElasticsearchNode;
 import io.github.denseretrieval.it.SearchTemplates;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.beir.Passage;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -66,13 +66,7 @@ public final class Bench implements Callable<Integer> {
 
     /** Runs the bench; returns the exit code (0 ok, 1 failure with the reason on {@code err}, 2 usage). */
     public static int run(PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Bench());
-        cli.setErr(err);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("error: " + e.getMessage());
-            return 1;
-        });
-        return cli.execute(args);
+        return CommandRunner.run(new Bench(), err, args);
     }
 
     @Override
@@ -101,9 +95,7 @@ public final class Bench implements Callable<Integer> {
 
         Path work = workDir != null ? workDir : ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-bench") : root.resolve("build/bench");
         Files.createDirectories(work);
-        ElasticsearchNode.Options options = new ElasticsearchNode.Options(
-            root.resolve("integration-tests/target/distribution/elasticsearch-8.19.21.zip"),
-            root.resolve("plugin/target/dense-retrieval-0.1.0-SNAPSHOT.zip"), work, 0, heap, true);
+        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, 0, heap, true);
         System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
         try (ElasticsearchNode node = ElasticsearchNode.start(options); ClusterClient client = new ClusterClient(node.url())) {
             ClusterSetup setup = new ClusterSetup(client, root.resolve("es-config"));
