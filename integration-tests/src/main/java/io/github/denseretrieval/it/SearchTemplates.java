@@ -63,7 +63,8 @@ public final class SearchTemplates {
 
     /**
      * The hybrid body's fusion as {@link FusionSpec} (children in their order in the body), for
-     * replaying it on the children's runs; the body names every weight and normaliser.
+     * replaying it on the children's runs; the body names every weight and normaliser, and
+     * {@code candidates} where one child supplies them.
      */
     public FusionSpec hybridSpec() throws IOException {
         JsonNode retriever = hybridRetriever();
@@ -75,10 +76,17 @@ public final class SearchTemplates {
         JsonNode children = fusion.path("retrievers");
         float[] weights = new float[children.size()];
         ScoreNormalizer[] normalizers = new ScoreNormalizer[children.size()];
+        int candidatesChild = -1;
+        int candidates = 0;
         for (int i = 0; i < weights.length; i++) {
             weights[i] = (float) children.get(i).path("weight").asDouble(1);
             normalizers[i] = linear ? ScoreNormalizer.fromName(children.get(i).path("normalizer").asText()) : ScoreNormalizer.NONE;
+            if (children.get(i).has("candidates")) {
+                candidatesChild = i;
+                candidates = children.get(i).path("candidates").asInt();
+            }
         }
-        return new FusionSpec(linear ? FusionMethod.LINEAR : FusionMethod.RRF, weights, normalizers, fusion.path("rank_constant").asInt(60));
+        return new FusionSpec(linear ? FusionMethod.LINEAR : FusionMethod.RRF, weights, normalizers, fusion.path("rank_constant").asInt(60),
+            candidatesChild, candidates);
     }
 }
