@@ -81,7 +81,7 @@ public final class ChunkingEvaluation implements Callable<Integer> {
         BeirDataset dataset = BeirDataset.open(dataDir);
         EvaluationSet set = EvaluationSet.load(dataset, split, maxQueries, maxPassages);
         Path esConfig = root.resolve("es-config");
-        Path work = ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-chunking") : root.resolve("build/chunking");
+        Path work = ElasticsearchNode.Options.defaultWorkDir(root, "chunking");
         ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, 0, heap, true);
         ObjectNode results = ClusterClient.json().createObjectNode();
         results.put("dataset", dataDir.getFileName().toString()).put("split", split).put("passages", set.passages().size())

@@ -108,6 +108,15 @@ public final class ElasticsearchNode implements Closeable {
         }
 
         /**
+         * Where the repository's command {@code name} keeps its node when no folder is given:
+         * {@code /tmp/dense-retrieval-<name>} as root (the node runs as an unprivileged user, who
+         * must be able to reach it), else {@code <root>/build/<name>}.
+         */
+        public static Path defaultWorkDir(Path root, String name) {
+            return isRoot() ? Path.of("/tmp/dense-retrieval-" + name) : root.resolve("build").resolve(name);
+        }
+
+        /**
          * A node with security off from the distribution and plugin zip a build of the repository at
          * {@code root} leaves under {@code target/}: what the quickstart, the bench and the chunking
          * evaluation start.
@@ -613,7 +622,7 @@ public final class ElasticsearchNode implements Closeable {
         }
     }
 
-    public static boolean isRoot() {
+    static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
 

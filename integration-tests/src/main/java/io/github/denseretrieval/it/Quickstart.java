@@ -102,7 +102,7 @@ public final class Quickstart implements Callable<Integer> {
                 + problems.subList(0, Math.min(5, problems.size())));
         }
         String datasetName = dataDir.toAbsolutePath().normalize().getFileName().toString();
-        Path work = workDir != null ? workDir : defaultWorkDir();
+        Path work = workDir != null ? workDir : ElasticsearchNode.Options.defaultWorkDir(root, "quickstart");
         Files.createDirectories(work);
         ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, port, heap, false);
         System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
@@ -285,11 +285,6 @@ public final class Quickstart implements Callable<Integer> {
         for (String mode : List.of(SearchTemplates.BM25, SearchTemplates.DENSE, SearchTemplates.HYBRID)) {
             System.out.println("\n# " + mode + "\nGET " + index + "/_search\n" + templates.body(mode, question, model));
         }
-    }
-
-    private Path defaultWorkDir() {
-        // As root the node runs as an unprivileged user, who must be able to reach its folder.
-        return ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-quickstart") : root.resolve("build/quickstart");
     }
 
     private static double round(double v, int digits) {

@@ -93,7 +93,7 @@ public final class Bench implements Callable<Integer> {
         LocalEncoding local = LocalEncoding.of(modelDir, set);
         System.out.printf(Locale.ROOT, "in-process: %.2f passages/s%n", local.passagesPerSecond());
 
-        Path work = workDir != null ? workDir : ElasticsearchNode.isRoot() ? Path.of("/tmp/dense-retrieval-bench") : root.resolve("build/bench");
+        Path work = workDir != null ? workDir : ElasticsearchNode.Options.defaultWorkDir(root, "bench");
         Files.createDirectories(work);
         ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, 0, heap, true);
         System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
