@@ -96,7 +96,7 @@ public final class ClusterSetup {
      * and dims would silently drop the template's similarity and index options (Elasticsearch
      * then defaults to cosine and int8-quantised HNSW).
      */
-    ObjectNode vectorMapping(int dims) throws IOException {
+    public ObjectNode vectorMapping(int dims) throws IOException {
         JsonNode template = ClusterClient.json().readTree(Files.readString(esConfig.resolve("index-template.json"), StandardCharsets.UTF_8));
         JsonNode field = template.path("template").path("mappings").path("properties").path("text_vector");
         if (!field.isObject()) {

@@ -127,7 +127,7 @@ public final class ElasticsearchCluster implements Closeable {
             Path dir = options.workDir().resolve(name);
             ElasticsearchNode.Layout layout = new ElasticsearchNode.Layout(name, home, dir.resolve("config"), dir.resolve("logs"),
                 dir.resolve("tmp"), dir.resolve("es.pid"), dir.resolve("logs-startup.txt"));
-            copyFolder(home.resolve("config"), layout.config());
+            ElasticsearchNode.copyFolder(home.resolve("config"), layout.config());
             Files.createDirectories(dir.resolve("data"));
             Files.createDirectories(layout.logs());
             Files.createDirectories(layout.tmp());
@@ -171,7 +171,7 @@ public final class ElasticsearchCluster implements Closeable {
             yml.addAll(EXTRA_SETTINGS);
             Files.writeString(layout.config().resolve("elasticsearch.yml"), String.join("\n", yml) + "\n");
             for (Map.Entry<String, Path> model : options.models().entrySet()) {
-                copyFolder(model.getValue(), layout.config().resolve("dense-retrieval/models").resolve(model.getKey()));
+                ElasticsearchNode.copyFolder(model.getValue(), layout.config().resolve("dense-retrieval/models").resolve(model.getKey()));
             }
             nodes.add(new ElasticsearchNode(layout, http[i], transport[i], options.heap(), options.security()));
         }
@@ -330,10 +330,7 @@ public final class ElasticsearchCluster implements Closeable {
     /** Copies {@code from} to {@code config/dense-retrieval/models/<modelId>} of each of {@code on} (replacing what is there). */
     public void copyModel(String modelId, Path from, List<ElasticsearchNode> on) throws IOException, InterruptedException {
         for (ElasticsearchNode n : on) {
-            Path target = n.modelFolder(modelId);
-            ElasticsearchNode.deleteRecursively(target);
-            copyFolder(from, target);
-            n.handToNodeUser(target.getParent());
+            n.installModel(modelId, from);
         }
     }
 
@@ -385,17 +382,4 @@ public final class ElasticsearchCluster implements Closeable {
         throw new IOException("no free loopback port after 20 attempts");
     }
 
-    static void copyFolder(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path dest = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.createDirectories(dest.getParent());
-                    Files.copy(f, dest, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-    }
 }

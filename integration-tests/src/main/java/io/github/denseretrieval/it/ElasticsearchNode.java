@@ -100,11 +100,31 @@ public final class ElasticsearchNode implements Closeable {
      * @param heap     the JVM heap, e.g. {@code 1g}
      * @param fresh    delete {@code workDir} first instead of reusing the node's data
      * @param security {@link Security#OFF} or the users and roles of a secured node
+     * @param pluginZip null starts the bare distribution (the yardstick of the bench's memory suite)
+     * @param settings further {@code elasticsearch.yml} lines, e.g. {@code dense_retrieval.ingest.batch_size: 16}
      */
-    public record Options(Path distributionZip, Path pluginZip, Path workDir, int httpPort, String heap, boolean fresh, Security security) {
+    public record Options(Path distributionZip, Path pluginZip, Path workDir, int httpPort, String heap, boolean fresh, Security security,
+                          List<String> settings) {
 
         public Options {
             Objects.requireNonNull(security, "security (use Security.OFF)");
+            settings = List.copyOf(settings);
+        }
+
+        public Options(Path distributionZip, Path pluginZip, Path workDir, int httpPort, String heap, boolean fresh, Security security) {
+            this(distributionZip, pluginZip, workDir, httpPort, heap, fresh, security, List.of());
+        }
+
+        /** These options with {@code lines} added to {@code elasticsearch.yml}. */
+        public Options withSettings(List<String> lines) {
+            List<String> all = new ArrayList<>(settings);
+            all.addAll(lines);
+            return new Options(distributionZip, pluginZip, workDir, httpPort, heap, fresh, security, all);
+        }
+
+        /** These options without the plugin: Elasticsearch as it ships. */
+        public Options withoutPlugin() {
+            return new Options(distributionZip, null, workDir, httpPort, heap, fresh, security, settings);
         }
 
         /**
@@ -211,7 +231,11 @@ public final class ElasticsearchNode implements Closeable {
         if (!Files.isDirectory(home.resolve("bin"))) {
             unpack(options.distributionZip(), options.workDir());
         }
-        installPlugin(home, options.pluginZip());
+        if (options.pluginZip() != null) {
+            installPlugin(home, options.pluginZip());
+        } else {
+            removePlugins(home);
+        }
         int transport = freePort();
         List<String> yml = new ArrayList<>(List.of(
             "# written by ElasticsearchNode: a single node on loopback",
@@ -223,6 +247,7 @@ public final class ElasticsearchNode implements Closeable {
             "transport.port: " + transport));
         yml.addAll(securitySettings(options.security()));
         yml.addAll(commonSettings());
+        yml.addAll(options.settings());
         Files.writeString(home.resolve("config/elasticsearch.yml"), String.join("\n", yml) + "\n");
         if (options.security().enabled()) {
             createUsers(home, home.resolve("config"), options.security());
@@ -258,6 +283,31 @@ public final class ElasticsearchNode implements Closeable {
     /** The folder of {@code modelId} on this node: {@code config/dense-retrieval/models/<modelId>}. */
     public Path modelFolder(String modelId) {
         return layout.config().resolve("dense-retrieval/models").resolve(modelId);
+    }
+
+    /**
+     * Copies the model folder {@code from} to {@link #modelFolder}{@code (modelId)}, replacing what
+     * is there, and hands it to the node's user; a {@code POST _dense/models/_reload} then serves it.
+     */
+    public void installModel(String modelId, Path from) throws IOException, InterruptedException {
+        Path target = modelFolder(modelId);
+        deleteRecursively(target);
+        copyFolder(from, target);
+        handToNodeUser(target.getParent());
+    }
+
+    static void copyFolder(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path dest = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(dest);
+                } else {
+                    Files.createDirectories(dest.getParent());
+                    Files.copy(f, dest, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     /** Makes {@code path} owned by the node's user when running as root (files copied in after start). */
@@ -441,6 +491,13 @@ public final class ElasticsearchNode implements Closeable {
         }
     }
 
+    /** How many lines of the node's main log contain {@code text}. */
+    public long logLinesContaining(String text) throws IOException {
+        try (Stream<String> lines = Files.lines(layout.logs().resolve(CLUSTER_NAME + ".log"), StandardCharsets.UTF_8)) {
+            return lines.filter(l -> l.contains(text)).count();
+        }
+    }
+
     /**
      * The last lines of the node's log, for error messages, and the head of any JVM crash report
      * ({@code hs_err_pid*.log}: the JVM writes one when native code, such as ONNX Runtime, kills it).
@@ -525,6 +582,16 @@ public final class ElasticsearchNode implements Closeable {
             Path englishZip = Path.of(System.getProperty("english.analysis.zip", pluginZip.toAbsolutePath().getParent().getParent()
                 .resolveSibling("integration-tests/english-analysis/target/english-analysis-0.1.0-SNAPSHOT.zip").toString()));
             installPlugin(home, englishZip, "english-analysis", "mvn -pl integration-tests/english-analysis package");
+        }
+    }
+
+    /** Removes every installed plugin, so that a reused unpacked distribution starts bare. */
+    private static void removePlugins(Path home) throws IOException, InterruptedException {
+        Map<String, String> env = Map.of("ES_JAVA_HOME", System.getProperty("java.home"));
+        for (String name : List.of("dense-retrieval", "english-analysis")) {
+            if (Files.isDirectory(home.resolve("plugins/" + name))) {
+                run(home, env, List.of(home.resolve("bin/elasticsearch-plugin").toString(), "remove", name), Duration.ofMinutes(2));
+            }
         }
     }
 

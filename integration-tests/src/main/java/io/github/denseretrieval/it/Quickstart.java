@@ -162,20 +162,7 @@ public final class Quickstart implements Callable<Integer> {
             return 384;
         }
         ModelManifest manifest = ModelManifest.read(modelDir);
-        Path target = node.configDir().resolve("dense-retrieval/models").resolve(model);
-        ElasticsearchNode.deleteRecursively(target);
-        Files.createDirectories(target);
-        try (var files = Files.walk(modelDir)) {
-            for (Path f : files.toList()) {
-                Path dest = target.resolve(modelDir.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(dest);
-                } else {
-                    Files.copy(f, dest);
-                }
-            }
-        }
-        node.handToNodeUser(node.configDir().resolve("dense-retrieval"));
+        node.installModel(model, modelDir);
         JsonNode reload = client.sendOk("POST", "/_dense/models/_reload", null);
         System.out.println("installed model [" + model + "] from " + modelDir + ": " + reload.toString().substring(0, Math.min(300, reload.toString().length())));
         return manifest.dimensions();
