@@ -32,20 +32,26 @@ class BenchQuickIT {
         int code = Bench.run(new PrintWriter(err, true), "all", "--quick", "--out", out.toString(), "--root",
             QuickstartErrorsIT.ROOT.toString(), "--data", RealNode.SCIFACT.toString(), "--heap", "1g");
         assertEquals(0, code, "exit code; stderr: " + err);
-        for (String suite : new String[] {"ingest", "query", "recall"}) {
+        for (String suite : new String[] {"ingest", "query", "recall", "scale", "scale-memory", "memory"}) {
             byte[] png = Files.readAllBytes(out.resolve(suite + ".png"));
             assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(png, 8), suite + ".png is a PNG");
             assertTrue(png.length > 5_000, suite + ".png has a chart in it: " + png.length + " bytes");
         }
         JsonNode ingest = ClusterClient.json().readTree(out.resolve("ingest.json").toFile());
         assertTrue(ingest.path("in_process_docs_per_s").asDouble() > 0, ingest.toString());
-        assertEquals(2, ingest.path("rows").size(), ingest.toString());
+        // bulk 50 x {1, 4} clients at batch_size 32, batch_size 8 at the better of them, the int8 model at it too.
+        assertEquals(4, ingest.path("rows").size(), ingest.toString());
         for (JsonNode row : ingest.path("rows")) {
             double ratio = row.path("plugin_docs_per_s").asDouble() / row.path("in_process_docs_per_s").asDouble();
             assertTrue(ratio > 0 && ratio < 5, row.toString());
             assertEquals(ratio, row.path("ratio").asDouble(), 1e-9, row.toString());
         }
         assertTrue(ingest.path("goal_met").isBoolean(), ingest.toString());
+        JsonNode int8 = ingest.path("int8_model");
+        assertEquals("bge-small-en-v1.5-q", int8.path("model").asText(), ingest.toString());
+        assertTrue(int8.path("speedup_over_fp32").asDouble() > 0, int8.toString());
+        // The quantised model must still rank: far above chance on the judged passages, and near fp32.
+        assertTrue(int8.path("ndcg@10").asDouble() > 0.3 && int8.path("fp32_ndcg@10").asDouble() > 0.3, int8.toString());
 
         JsonNode query = ClusterClient.json().readTree(out.resolve("query.json").toFile());
         // 4 modes x {1, 4} clients, and dense during ingest.
@@ -69,6 +75,25 @@ class BenchQuickIT {
         // Exact search is the yardstick of recall, so it must find its own top 10 at a generous num_candidates.
         assertTrue(recall.path("default_recall@10").asDouble() > 0.9, recall.toString());
         assertTrue(recall.path("exact_ndcg@10").asDouble() > 0.3, recall.toString());
+
+        JsonNode scale = ClusterClient.json().readTree(out.resolve("scale.json").toFile());
+        assertEquals(2, scale.path("rows").size(), scale.toString());
+        for (JsonNode row : scale.path("rows")) {
+            assertTrue(row.path("knn_p50_ms").asDouble() > 0 && row.path("hybrid_p50_ms").asDouble() > 0, row.toString());
+            assertTrue(row.path("store_mib").asDouble() > 0 && row.path("rss_mib").asDouble() > 0, row.toString());
+        }
+        assertTrue(scale.path("rows").get(1).path("store_mib").asDouble() > scale.path("rows").get(0).path("store_mib").asDouble(),
+            "a bigger index takes more disk: " + scale);
+
+        JsonNode memory = ClusterClient.json().readTree(out.resolve("memory.json").toFile());
+        // no plugin, plugin without models, 1, 2, 3 models, after reloads, 1 model with the arena off, with a smaller token budget.
+        assertEquals(8, memory.path("rows").size(), memory.toString());
+        JsonNode rows = memory.path("rows");
+        assertTrue(rows.get(4).path("anon_mib").asDouble() > rows.get(2).path("anon_mib").asDouble(),
+            "three models take more memory than one: " + memory);
+        assertEquals(3, memory.path("models").size(), memory.toString());
+        memory.path("models").forEach(m -> assertTrue(m.isNumber(), "native memory of each model: " + memory));
+        assertTrue(memory.path("goal_met").isBoolean(), memory.toString());
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.github.denseretrieval.it.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.it.ClusterClient;
-import io.github.denseretrieval.it.ClusterSetup;
 import io.github.denseretrieval.it.CommandRunner;
 import io.github.denseretrieval.it.ElasticsearchNode;
 import io.github.denseretrieval.it.SearchTemplates;
@@ -30,9 +29,9 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the dense-retrieval plugin on a real node.")
 public final class Bench implements Callable<Integer> {
 
-    static final List<String> SUITES = List.of("ingest", "query", "recall");
+    static final List<String> SUITES = List.of("ingest", "query", "recall", "scale", "memory");
 
-    @Parameters(index = "0", arity = "0..1", defaultValue = "all", description = "ingest, query, recall or all (default: ${DEFAULT-VALUE}).")
+    @Parameters(index = "0", arity = "0..1", defaultValue = "all", description = "ingest, query, recall, scale, memory or all (default: ${DEFAULT-VALUE}).")
     String suite;
 
     @Option(names = "--data", description = "BEIR dataset folder (default: ../shared/data/scifact).")
@@ -47,6 +46,9 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--quick", description = "Small sizes (30 questions, their judged passages + 100 others; without it 300 "
         + "and + 500): checks that every suite runs, not how fast.")
     boolean quick;
+
+    @Option(names = "--full", description = "The scale suite also at 1,000,000 vectors (about 2 GB of vectors; hours on two cores).")
+    boolean full;
 
     @Option(names = "--model", defaultValue = "bge-small-en-v1.5", description = "The bundled model to measure (default: ${DEFAULT-VALUE}).")
     String model;
@@ -88,47 +90,60 @@ public final class Bench implements Callable<Integer> {
         List<Passage> passages = loaded.passages().stream().filter(p -> !p.titleAndText().isBlank()).toList();
         EvaluationSet set = new EvaluationSet(passages, loaded.queries(), loaded.qrels(), loaded.reduced());
         Files.createDirectories(out);
-        System.out.printf(Locale.ROOT, "encoding %d passages and %d questions in-process (the yardstick) ...%n", passages.size(),
-            set.queries().size());
-        LocalEncoding local = LocalEncoding.of(modelDir, set);
-        System.out.printf(Locale.ROOT, "in-process: %.2f passages/s%n", local.passagesPerSecond());
+        LocalEncoding local = null;
+        if (!List.of("memory").containsAll(suites)) {
+            System.out.printf(Locale.ROOT, "encoding %d passages and %d questions in-process (the yardstick) ...%n", passages.size(),
+                set.queries().size());
+            local = LocalEncoding.of(modelDir, set);
+            System.out.printf(Locale.ROOT, "in-process: %.2f passages/s%n", local.passagesPerSecond());
+        }
 
         Path work = workDir != null ? workDir : ElasticsearchNode.Options.defaultWorkDir(root, "bench");
         Files.createDirectories(work);
-        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, 0, heap, true);
-        System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
-        try (ElasticsearchNode node = ElasticsearchNode.start(options); ClusterClient client = new ClusterClient(node.url())) {
-            ClusterSetup setup = new ClusterSetup(client, root.resolve("es-config"));
-            setup.apply(model);
-            String pipeline = setup.pipeline();
-            for (String s : suites) {
-                ObjectNode result = switch (s) {
-                    case "ingest" -> IngestSuite.run(client, pipeline, passages, local, quick);
-                    case "query" -> {
+        // Every suite starts its own node(s) from a fresh folder, one at a time, so no suite inherits another's index or memory.
+        BenchNodes nodes = new BenchNodes(root, work, heap);
+        SearchTemplates templates = SearchTemplates.load(root.resolve("es-config"));
+        for (String s : suites) {
+            ObjectNode result = switch (s) {
+                case "ingest" -> IngestSuite.run(nodes, model, set, local, quick);
+                case "query" -> {
+                    try (BenchNodes.Session session = nodes.start(model, List.of())) {
                         String index = "dense-bench-query";
-                        setup.ensureIndex(index, set, local.passageVectors().values().iterator().next().length, dataDir);
-                        yield QuerySuite.run(client, index, pipeline, SearchTemplates.load(root.resolve("es-config")), model, local,
-                            set.queries(), passages);
+                        session.setup().ensureIndex(index, set, local.passageVectors().values().iterator().next().length, dataDir);
+                        yield QuerySuite.run(session.client(), index, session.setup().pipeline(), templates, model, local, set.queries(),
+                            passages);
                     }
-                    case "recall" -> RecallSuite.run(client, local, set.qrels());
-                    default -> throw new AssertionError(s);
-                };
-                result.put("suite", s);
-                result.put("quick", quick);
-                result.put("dataset", dataDir.toAbsolutePath().normalize().getFileName().toString());
-                result.put("model", model);
-                result.put("cores", Runtime.getRuntime().availableProcessors());
-                Path json = out.resolve(s + ".json");
-                Files.writeString(json, ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n",
-                    StandardCharsets.UTF_8);
-                Path png = out.resolve(s + ".png");
-                switch (s) {
-                    case "ingest" -> Plots.ingest(result, png);
-                    case "query" -> Plots.query(result, png);
-                    default -> Plots.recall(result, png);
                 }
-                System.out.println("wrote " + json + " and " + png);
+                case "recall" -> {
+                    try (BenchNodes.Session session = nodes.start(model, List.of())) {
+                        yield RecallSuite.run(session.client(), local, set.qrels());
+                    }
+                }
+                case "scale" -> {
+                    try (BenchNodes.Session session = nodes.start(model, List.of())) {
+                        yield ScaleSuite.run(session, model, templates, local, passages, set.queries(), ScaleSuite.sizes(quick, full));
+                    }
+                }
+                case "memory" -> MemorySuite.run(nodes, model, passages, quick);
+                default -> throw new AssertionError(s);
+            };
+            result.put("suite", s);
+            result.put("quick", quick);
+            result.put("dataset", dataDir.toAbsolutePath().normalize().getFileName().toString());
+            result.put("model", model);
+            result.put("cores", Runtime.getRuntime().availableProcessors());
+            Path json = out.resolve(s + ".json");
+            Files.writeString(json, ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n",
+                StandardCharsets.UTF_8);
+            Path png = out.resolve(s + ".png");
+            switch (s) {
+                case "ingest" -> Plots.ingest(result, png);
+                case "query" -> Plots.query(result, png);
+                case "recall" -> Plots.recall(result, png);
+                case "scale" -> Plots.scale(result, png);
+                default -> Plots.memory(result, png);
             }
+            System.out.println("wrote " + json + " and " + png);
         }
         return 0;
     }

@@ -4,6 +4,9 @@ import io.github.denseretrieval.encoder.EncoderOptions;
 import io.github.denseretrieval.encoder.TextEncoder;
 import io.github.denseretrieval.trainer.beir.Passage;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
+import io.github.denseretrieval.trainer.metrics.Evaluator;
+import io.github.denseretrieval.trainer.metrics.Qrels;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,5 +60,11 @@ record LocalEncoding(Map<String, float[]> passageVectors, double passageSeconds,
 
     double passagesPerSecond() {
         return passageVectors.size() / passageSeconds;
+    }
+
+    /** nDCG@10 of exact dot-product search with these vectors over these passages (no index in the way). */
+    double exactNdcgAt10(Qrels qrels) {
+        ExactDenseSearch search = new ExactDenseSearch(new ArrayList<>(passageVectors.keySet()), passageVectors.values().toArray(float[][]::new));
+        return Evaluator.evaluate(qrels, search.searchAll(questionVectors, 100)).ndcgAt10();
     }
 }

@@ -25,12 +25,14 @@ final class Plots {
         List<Double> plugin = new ArrayList<>();
         List<Double> local = new ArrayList<>();
         for (JsonNode row : result.path("rows")) {
-            settings.add("bulk " + row.path("bulk_size").asInt() + ", " + row.path("clients").asInt() + " client(s)");
+            settings.add((row.path("model").asText().endsWith("-q") ? "int8, " : "") + "bulk " + row.path("bulk_size").asInt() + ", "
+                + row.path("clients").asInt() + "c, batch " + row.path("batch_size").asInt());
             plugin.add(row.path("plugin_docs_per_s").asDouble());
             local.add(row.path("in_process_docs_per_s").asDouble());
         }
-        CategoryChart chart = new CategoryChartBuilder().width(900).height(500).title("Ingest through dense_encode")
-            .xAxisTitle("setting").yAxisTitle("passages / s").build();
+        CategoryChart chart = new CategoryChartBuilder().width(1100).height(550).title("Ingest through dense_encode")
+            .xAxisTitle("setting (c = concurrent clients)").yAxisTitle("passages / s").build();
+        chart.getStyler().setXAxisLabelRotation(30);
         chart.addSeries("node: _bulk + dense_encode", settings, plugin);
         chart.addSeries("in-process encoder (yardstick)", settings, local);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -68,6 +70,54 @@ final class Plots {
             double[] y = e.getValue().stream().mapToDouble(p -> p[1]).toArray();
             chart.addSeries(e.getKey(), x, y);
         }
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** knn and hybrid latency against the number of vectors (log axis), and the node's memory beside it in {@code <name>-memory.png}. */
+    static void scale(JsonNode result, Path png) throws IOException {
+        List<Double> n = new ArrayList<>();
+        Map<String, List<Double>> latency = new LinkedHashMap<>();
+        Map<String, List<Double>> memory = new LinkedHashMap<>();
+        for (JsonNode row : result.path("rows")) {
+            n.add(row.path("vectors").asDouble());
+            for (String key : List.of("knn_p50_ms", "knn_p95_ms", "hybrid_p50_ms", "hybrid_p95_ms")) {
+                latency.computeIfAbsent(key, k -> new ArrayList<>()).add(row.path(key).asDouble());
+            }
+            for (String key : List.of("store_mib", "rss_mib", "anon_mib", "heap_used_mib")) {
+                memory.computeIfAbsent(key, k -> new ArrayList<>()).add(row.path(key).asDouble());
+            }
+        }
+        BitmapEncoder.saveBitmap(lines("Search latency vs index size (1 client)", "ms", n, latency), png.toString(),
+            BitmapEncoder.BitmapFormat.PNG);
+        String name = png.getFileName().toString().replaceFirst("\\.png$", "");
+        BitmapEncoder.saveBitmap(lines("Index size and node memory vs index size", "MiB", n, memory),
+            png.resolveSibling(name + "-memory.png").toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static XYChart lines(String title, String yTitle, List<Double> x, Map<String, List<Double>> series) {
+        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("vectors in the index").yAxisTitle(yTitle).build();
+        chart.getStyler().setXAxisLogarithmic(true);
+        for (Map.Entry<String, List<Double>> e : series.entrySet()) {
+            chart.addSeries(e.getKey(), x, e.getValue());
+        }
+        return chart;
+    }
+
+    /** Anonymous memory over the node without the plugin, and the live heap, at each step of the memory suite. */
+    static void memory(JsonNode result, Path png) throws IOException {
+        List<String> states = new ArrayList<>();
+        List<Double> anon = new ArrayList<>();
+        List<Double> heap = new ArrayList<>();
+        for (JsonNode row : result.path("rows")) {
+            states.add(row.path("state").asText());
+            anon.add(row.path("anon_over_no_plugin_mib").asDouble());
+            heap.add(row.path("heap_used_mib").asDouble());
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(1100).height(550).title("Node memory: plugin and models")
+            .xAxisTitle("state").yAxisTitle("MiB").build();
+        chart.getStyler().setXAxisLabelRotation(20);
+        chart.addSeries("anonymous memory over the node without the plugin", states, anon);
+        chart.addSeries("heap after full GC", states, heap);
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 }
