@@ -69,6 +69,13 @@ public final class DevSet {
         return questions.keySet();
     }
 
+    /** Every passage the dev questions judge: a cut-down corpus must keep them. */
+    public Set<String> judgedPassageIds() {
+        Set<String> out = new LinkedHashSet<>();
+        qrels.queryIds().forEach(q -> out.addAll(qrels.judgements(q).keySet()));
+        return out;
+    }
+
     public boolean isEmpty() {
         return questions.isEmpty();
     }

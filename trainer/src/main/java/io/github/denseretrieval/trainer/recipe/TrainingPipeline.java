@@ -12,6 +12,7 @@ import io.github.denseretrieval.trainer.data.TrainingData;
 import io.github.denseretrieval.trainer.eval.DenseEvaluation;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
 import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
+import io.github.denseretrieval.trainer.eval.ProgressEncoder;
 import io.github.denseretrieval.trainer.export.TrainedModelExport;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
@@ -69,8 +70,8 @@ public final class TrainingPipeline implements Closeable {
     private final List<TrainingExample> labelled;
     private final TrainingLog log;
     private EvaluationSet evaluationSet;
-    /** Corpus encodings by model folder: mining reuses the encoding the stage's evaluation made. */
-    private final Map<Path, DenseEvaluation> encodings = new java.util.HashMap<>();
+    /** Corpus encodings by model folder: mining reuses the encoding the stage's evaluation made, and the other way round. */
+    private final Map<Path, ExactDenseSearch> corpusIndexes = new java.util.HashMap<>();
 
     private TrainingPipeline(PipelineConfig config, BeirDataset dataset, Map<String, Passage> corpus, Bm25Index bm25, DevSet dev,
                              List<TrainingExample> labelled, TrainingLog log) {
@@ -103,11 +104,21 @@ public final class TrainingPipeline implements Closeable {
             labelled = List.copyOf(labelled.subList(0, config.maxTrainQuestions()));
         }
         if (config.maxPassages() > 0) {
-            // The evaluation set's cut-down corpus, plus every training positive, is the corpus of the whole run.
-            String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
+            // The corpus of the whole run: every passage training or the dev check needs, plus the first N others. Built from
+            // the training side only; the evaluation split's judged passages join the evaluation set alone (evaluate()).
+            Set<String> needed = new HashSet<>();
+            labelled.forEach(e -> needed.addAll(e.positiveIds()));
+            needed.addAll(dev.judgedPassageIds());
             Map<String, Passage> reduced = new java.util.LinkedHashMap<>();
-            EvaluationSet.load(dataset, split, 0, config.maxPassages()).passages().forEach(p -> reduced.put(p.id(), p));
-            labelled.forEach(e -> reduced.put(e.positive().id(), e.positive()));
+            int others = 0;
+            for (Passage p : corpus.values()) {
+                if (needed.contains(p.id())) {
+                    reduced.put(p.id(), p);
+                } else if (others < config.maxPassages()) {
+                    reduced.put(p.id(), p);
+                    others++;
+                }
+            }
             corpus = reduced;
             bm25.close();
             bm25 = Bm25Index.build(List.copyOf(corpus.values()));
@@ -286,25 +297,50 @@ public final class TrainingPipeline implements Closeable {
         return model;
     }
 
-    /** The model folder evaluated on the evaluation split (or, without one, the corpus encoded for mining). */
+    /**
+     * The model folder evaluated on the evaluation split (or, without one, on the training split).
+     * Only reported figures come from here; nothing in training reads its judgements.
+     */
     DenseEvaluation evaluate(Path model) throws IOException {
         if (evaluationSet == null) {
             String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
             EvaluationSet full = EvaluationSet.load(dataset, split, 0, 0);
-            evaluationSet = config.maxPassages() <= 0 ? full
-                : new EvaluationSet(List.copyOf(corpus.values()), full.queries(), full.qrels(), true);
-        }
-        DenseEvaluation cached = encodings.get(model);
-        if (cached != null) {
-            return cached;
+            if (config.maxPassages() <= 0) {
+                // The run's corpus in the run's order, so the corpus encoding made for mining serves here too.
+                evaluationSet = new EvaluationSet(List.copyOf(corpus.values()), full.queries(), full.qrels(), false);
+            } else {
+                // A cut-down run: its corpus plus the passages the evaluation questions judge, added here and only here.
+                Map<String, Passage> passages = new java.util.LinkedHashMap<>(corpus);
+                Map<String, Passage> all = TrainingData.corpusById(dataset);
+                full.qrels().queryIds().forEach(q -> full.qrels().judgements(q).keySet().forEach(d -> {
+                    if (all.containsKey(d)) {
+                        passages.putIfAbsent(d, all.get(d));
+                    }
+                }));
+                evaluationSet = new EvaluationSet(List.copyOf(passages.values()), full.queries(), full.qrels(), true);
+            }
         }
         Path queryModel = TrainedModelExport.queryTowerOf(model);
         try (TextEncoder passages = TextEncoder.open(model, EncoderOptions.defaults());
              TextEncoder questions = queryModel.equals(model) ? null : TextEncoder.open(queryModel, EncoderOptions.defaults())) {
-            DenseEvaluation e = DenseEvaluation.run(questions != null ? questions : passages, passages, evaluationSet);
-            encodings.put(model, e);
-            return e;
+            TextEncoder q = questions != null ? questions : passages;
+            return evaluationSet.reduced() ? DenseEvaluation.run(q, passages, evaluationSet)
+                : DenseEvaluation.run(q, corpusIndex(model), evaluationSet);
         }
+    }
+
+    /** The run's corpus encoded by a model folder's passage encoder, made once per model: mining and evaluation share it. */
+    private ExactDenseSearch corpusIndex(Path model) throws IOException {
+        ExactDenseSearch cached = corpusIndexes.get(model);
+        if (cached == null) {
+            try (TextEncoder passages = TextEncoder.open(model, EncoderOptions.defaults())) {
+                List<Passage> list = List.copyOf(corpus.values());
+                cached = new ExactDenseSearch(list.stream().map(Passage::id).toList(),
+                    new ProgressEncoder(passages).encodePassages(list.stream().map(Passage::titleAndText).toList()));
+            }
+            corpusIndexes.put(model, cached);
+        }
+        return cached;
     }
 
     /** Labelled examples whose negatives are {@code model}'s top passages that the cross-encoder does not call relevant. */
@@ -337,16 +373,7 @@ public final class TrainingPipeline implements Closeable {
         if (Files.exists(file)) {
             return TrainingData.fromDprJson(file);
         }
-        Set<String> judged = new HashSet<>();
-        Qrels all = dataset.qrels(config.trainSplit());
-        all.queryIds().forEach(q -> judged.addAll(all.judgements(q).keySet()));
-        if (config.evalSplit() != null) {
-            // Passages judged for evaluation questions must not become pseudo questions either.
-            Qrels eval = dataset.qrels(config.evalSplit());
-            eval.queryIds().forEach(q -> judged.addAll(eval.judgements(q).keySet()));
-        }
-        List<PseudoQuestions.Question> questions = PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(),
-            config.dual().seed());
+        List<PseudoQuestions.Question> questions = pseudoQuestions();
         try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
             List<TrainingExample> out = new CrossEncoderLabels(teacher).pseudoLabel(questions,
                 q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList(),
@@ -355,6 +382,21 @@ public final class TrainingPipeline implements Closeable {
             TrainingData.writeDprJson(out, corpus, file);
             return out;
         }
+    }
+
+    /**
+     * Titles of passages no training question judges. Only the training split's judgements are
+     * read: excluding the evaluation split's judged passages too would let test labels shape the
+     * training data (and a run must work when the evaluation judgements are not there).
+     */
+    List<PseudoQuestions.Question> pseudoQuestions() throws IOException {
+        Set<String> judged = new HashSet<>();
+        if (config.labelledFile() == null) {
+            Qrels train = dataset.qrels(config.trainSplit());
+            train.queryIds().forEach(q -> judged.addAll(train.judgements(q).keySet()));
+        }
+        labelled.forEach(e -> judged.addAll(e.positiveIds()));
+        return PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(), config.dual().seed());
     }
 
     /** The cross-encoder, trained on the labelled questions with negatives from {@code ranking} (M1), or the one trained earlier. */
@@ -389,8 +431,7 @@ public final class TrainingPipeline implements Closeable {
     }
 
     private DenseRanking ranking(Path model) throws IOException {
-        DenseEvaluation e = evaluate(model);
-        return new DenseRanking(TextEncoder.open(TrainedModelExport.queryTowerOf(model), EncoderOptions.defaults()), e.index(),
+        return new DenseRanking(TextEncoder.open(TrainedModelExport.queryTowerOf(model), EncoderOptions.defaults()), corpusIndex(model),
             Math.max(30, config.mineDepth()));
     }
 
