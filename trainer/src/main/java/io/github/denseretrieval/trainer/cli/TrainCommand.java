@@ -80,6 +80,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = {"Clip each update's gradient, all trainable parameters",
+        "together, to this L2 norm; dual encoders and cross-encoder; 0 = no clipping (default: ${DEFAULT-VALUE})."})
+    float maxGradNorm;
+
     @Option(names = "--temperature", defaultValue = "0.02", description = "Similarity temperature (default: ${DEFAULT-VALUE}).")
     float temperature;
 
@@ -160,9 +164,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--pair-pretrain-data must be pseudo or labelled, got [" + pairPretrainOn + "]");
         }
         TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
-            temperature, 0f, seed);
+            maxGradNorm, temperature, 0f, seed);
         TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
-            weightDecay, 1f, 0f, seed);
+            weightDecay, maxGradNorm, 1f, 0f, seed);
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,

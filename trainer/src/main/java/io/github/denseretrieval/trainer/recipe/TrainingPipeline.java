@@ -176,7 +176,7 @@ public final class TrainingPipeline implements Closeable {
     private TrainingSettings crossBatch() {
         TrainingSettings d = config.dual();
         return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.negativesPerQuestion(), d.epochs(), d.maxSteps(), d.learningRate(),
-            d.warmupFraction(), d.weightDecay(), d.temperature(), d.alpha(), d.seed());
+            d.warmupFraction(), d.weightDecay(), d.maxGradNorm(), d.temperature(), d.alpha(), d.seed());
     }
 
     /** Trains one dual encoder from {@code warmStart} on {@code examples}, exports it and evaluates it. */
@@ -204,6 +204,7 @@ public final class TrainingPipeline implements Closeable {
         }
         long t0 = System.nanoTime();
         List<Float> losses;
+        int skipped;
         JsonObject provenance = provenance(stage, settings, examples.size());
         Path model;
         Path queryStart = config.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
@@ -235,7 +236,10 @@ public final class TrainingPipeline implements Closeable {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
+            skipped = trainer.skippedUpdates();
             provenance.addProperty("train_seconds", Math.round((System.nanoTime() - t0) / 1e9));
+            provenance.addProperty("skipped_updates", skipped);
+            provenance.addProperty("max_grad_norm", settings.maxGradNorm());
             if (!losses.isEmpty()) {
                 provenance.addProperty("first_loss", losses.get(0));
                 provenance.addProperty("last_loss", losses.get(losses.size() - 1));
@@ -254,7 +258,7 @@ public final class TrainingPipeline implements Closeable {
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
             metrics == null ? null : config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
-            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds);
+            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped);
         result.write(resultFile);
         deleteRecursively(checkpoint);
         return result;
@@ -411,11 +415,12 @@ public final class TrainingPipeline implements Closeable {
         CrossEncoder model = CrossEncoder.fresh(config.crossEncoderModel(), config.device(), config.crossEncoderMaxLength(), s.seed());
         model.freezeBottom(config.crossEncoderFreezeLayers());
         teacherDevCheck(model, 0);
-        List<Float> losses = new CrossEncoderTrainer(model, s, log).train("cross-encoder", examples);
+        CrossEncoderTrainer trainer = new CrossEncoderTrainer(model, s, log);
+        List<Float> losses = trainer.train("cross-encoder", examples);
         teacherDevCheck(model, s.epochs());
         model.save(dir);
         new StageResult("cross-encoder", config.recipe().jsonName(), dir, examples.size(), losses.size(), (System.nanoTime() - t0) / 1e9,
-            null, Double.NaN, Double.NaN, Double.NaN, 0).write(dir.resolve(StageResult.FILE));
+            null, Double.NaN, Double.NaN, Double.NaN, 0, trainer.skippedUpdates()).write(dir.resolve(StageResult.FILE));
         return model;
     }
 

@@ -11,12 +11,13 @@ package io.github.denseretrieval.trainer.train;
  * @param learningRate         AdamW peak learning rate (linear warm-up, then linear decay)
  * @param warmupFraction       fraction of the updates spent warming up
  * @param weightDecay          AdamW decoupled weight decay
+ * @param maxGradNorm          global gradient norm each update is clipped to (0 = no clipping)
  * @param temperature          similarities are divided by it
  * @param alpha                PAIR's passage-centric weight (0 = query-centric only)
  * @param seed                 shuffling seed
  */
 public record TrainingSettings(int batchSize, int chunkSize, int negativesPerQuestion, int epochs, int maxSteps, float learningRate,
-                               float warmupFraction, float weightDecay, float temperature, float alpha, long seed) {
+                               float warmupFraction, float weightDecay, float maxGradNorm, float temperature, float alpha, long seed) {
 
     public TrainingSettings {
         if (batchSize < 2) {
@@ -28,6 +29,9 @@ public record TrainingSettings(int batchSize, int chunkSize, int negativesPerQue
         if (!(learningRate > 0)) {
             throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
         }
+        if (!(maxGradNorm >= 0) || Float.isInfinite(maxGradNorm)) {
+            throw new IllegalArgumentException("max gradient norm must be a finite number >= 0 (0 = no clipping), got " + maxGradNorm);
+        }
         if (negativesPerQuestion < 0) {
             throw new IllegalArgumentException("negatives per question must be >= 0, got " + negativesPerQuestion);
         }
@@ -35,6 +39,6 @@ public record TrainingSettings(int batchSize, int chunkSize, int negativesPerQue
 
     public TrainingSettings withAlpha(float newAlpha) {
         return new TrainingSettings(batchSize, chunkSize, negativesPerQuestion, epochs, maxSteps, learningRate, warmupFraction, weightDecay,
-            temperature, newAlpha, seed);
+            maxGradNorm, temperature, newAlpha, seed);
     }
 }
