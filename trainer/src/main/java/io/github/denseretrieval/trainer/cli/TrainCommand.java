@@ -99,7 +99,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--passage-max-length", defaultValue = "256", description = "Passage tokens in training (default: ${DEFAULT-VALUE}); serving uses the model's max_seq_length.")
     int passageMaxLength;
 
-    @Option(names = "--dev-questions", defaultValue = "40", description = "Training questions held out for the per-epoch dev check (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dev-fraction", defaultValue = "0.15", description = {"Fraction of the training questions held out of training as the",
+        "dev split (chosen with --seed), searched over the full corpus after every epoch (default: ${DEFAULT-VALUE}; 0 = no dev checks)."})
+    double devFraction;
+
+    @Option(names = "--dev-questions", defaultValue = "0", description = "Hold out exactly N training questions instead of --dev-fraction (0 = use the fraction).")
     int devQuestions;
 
     @Option(names = "--max-train-examples", defaultValue = "0", description = "Use only the first N labelled examples (0 = all).")
@@ -170,7 +174,7 @@ final class TrainCommand implements Callable<Integer> {
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
-            mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
+            devFraction, mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
             pairPretrainOn.equals("labelled"));
         long start = System.nanoTime();
         List<StageResult> results;

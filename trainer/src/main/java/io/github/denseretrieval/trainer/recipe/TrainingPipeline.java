@@ -72,6 +72,8 @@ public final class TrainingPipeline implements Closeable {
     private EvaluationSet evaluationSet;
     /** Corpus encodings by model folder: mining reuses the encoding the stage's evaluation made, and the other way round. */
     private final Map<Path, ExactDenseSearch> corpusIndexes = new java.util.HashMap<>();
+    /** Dev figures of the models this run exported, by folder: the epoch-0 figure of a stage that starts from one of them. */
+    private final Map<Path, MetricSummary> devFigures = new java.util.HashMap<>();
 
     private TrainingPipeline(PipelineConfig config, BeirDataset dataset, Map<String, Passage> corpus, Bm25Index bm25, DevSet dev,
                              List<TrainingExample> labelled, TrainingLog log) {
@@ -92,12 +94,13 @@ public final class TrainingPipeline implements Closeable {
         DevSet dev;
         List<TrainingExample> labelled;
         if (config.labelledFile() != null) {
-            dev = DevSet.holdOut(new Qrels(Map.of()), Map.of(), corpus, bm25, 0, 0, config.dual().seed());
+            dev = DevSet.none();
             String file = config.labelledFile().getFileName().toString();
             labelled = file.endsWith(".json") ? TrainingData.fromDprJson(config.labelledFile()) : TrainingData.fromTriplesTsv(config.labelledFile());
         } else {
             Qrels train = dataset.qrels(config.trainSplit());
-            dev = DevSet.holdOut(train, dataset.queriesOf(train), corpus, bm25, config.devQuestions(), 20, config.dual().seed());
+            dev = DevSet.holdOut(train, dataset.queriesOf(train), corpus, bm25, config.devQuestions(), config.devFraction(), 20,
+                config.dual().seed());
             labelled = TrainingData.fromBeir(dataset, config.trainSplit(), dev.questionIds());
         }
         if (config.maxTrainQuestions() > 0 && labelled.size() > config.maxTrainQuestions()) {
@@ -120,6 +123,7 @@ public final class TrainingPipeline implements Closeable {
                 }
             }
             corpus = reduced;
+            dev = dev.over(corpus);
             bm25.close();
             bm25 = Bm25Index.build(List.copyOf(corpus.values()));
         }
@@ -129,8 +133,8 @@ public final class TrainingPipeline implements Closeable {
 
     /** Runs the recipe; returns each dual-encoder stage's result, in order (the last is the recipe's model). */
     public List<StageResult> run() throws IOException {
-        System.err.printf(Locale.ROOT, "recipe %s: %d labelled examples, %d dev questions (pool %d passages), corpus %d passages%n",
-            config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), dev.poolSize(), corpus.size());
+        System.err.printf(Locale.ROOT, "recipe %s: %d labelled examples, %d dev questions held out (searched over the %d-passage corpus)%n",
+            config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), corpus.size());
         List<StageResult> results = new ArrayList<>();
         List<TrainingExample> bm25Mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
         switch (config.recipe()) {
@@ -219,15 +223,22 @@ public final class TrainingPipeline implements Closeable {
             replicas.forEach(r -> r.towers().forEach(t -> t.freezeBottom(config.freezeLayers())));
             DualEncoderTrainer trainer = new DualEncoderTrainer(Replicas.of(replicas), settings, log);
             if (!dev.isEmpty() && firstEpoch == 1) {
-                MetricSummary m = dev.evaluate(encoder);
+                MetricSummary m = devFigures.get(start.toAbsolutePath().normalize());
+                if (m == null) {
+                    m = devCheck(encoder, stage, 0);
+                } else {
+                    System.err.printf(Locale.ROOT, "%s epoch 0: dev nDCG@10 %.4f (the warm start's, measured earlier in this run)%n", stage,
+                        m.ndcgAt10());
+                }
                 log.dev(stage, 0, m.ndcgAt10(), m.recallAt100());
             }
+            MetricSummary[] lastDev = new MetricSummary[1];
             losses = trainer.train(stage, examples, firstEpoch, (epoch, step) -> {
                 try {
                     if (!dev.isEmpty()) {
-                        MetricSummary m = dev.evaluate(encoder);
+                        MetricSummary m = devCheck(encoder, stage, epoch);
                         log.dev(stage, epoch, m.ndcgAt10(), m.recallAt100());
-                        System.err.printf(Locale.ROOT, "%s epoch %d: dev nDCG@10 %.4f (re-ranking pool)%n", stage, epoch, m.ndcgAt10());
+                        lastDev[0] = m;
                     }
                     if (epoch < settings.epochs()) {
                         writeCheckpoint(encoder, warmStart, checkpoint, stage, epoch, provenance);
@@ -245,6 +256,10 @@ public final class TrainingPipeline implements Closeable {
                 provenance.addProperty("last_loss", losses.get(losses.size() - 1));
             }
             model = export(encoder, dir, modelName(stage), provenance, config.exportTensorflow());
+            if (lastDev[0] != null) {
+                // A later stage warm-started from this model starts from this figure: no need to measure it again.
+                devFigures.put(model.toAbsolutePath().normalize(), lastDev[0]);
+            }
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         MetricSummary metrics = null;
@@ -424,6 +439,15 @@ public final class TrainingPipeline implements Closeable {
         return model;
     }
 
+    /** The dev figures of the model in training (a full-corpus search: minutes on a CPU, so it says how long it took). */
+    private MetricSummary devCheck(TrainableEncoder encoder, String stage, int epoch) {
+        long t0 = System.nanoTime();
+        MetricSummary m = dev.evaluate(encoder);
+        System.err.printf(Locale.ROOT, "%s epoch %d: dev nDCG@10 %.4f  Recall@100 %.4f (%d questions over %d passages, %.0f s)%n", stage, epoch,
+            m.ndcgAt10(), m.recallAt100(), dev.questionIds().size(), dev.corpusSize(), (System.nanoTime() - t0) / 1e9);
+        return m;
+    }
+
     /** Logs how well the teacher orders the dev questions' candidates (epoch 0: the fresh head, a random order). */
     private void teacherDevCheck(CrossEncoder teacher, int epoch) {
         if (dev.isEmpty()) {
@@ -431,7 +455,7 @@ public final class TrainingPipeline implements Closeable {
         }
         MetricSummary m = dev.evaluate(teacher);
         log.dev("cross-encoder", epoch, m.ndcgAt10(), m.recallAt100());
-        System.err.printf(Locale.ROOT, "cross-encoder after %d epoch(s): dev nDCG@10 %.4f (re-ranking each question's BM25 top 20 + judged)%n",
+        System.err.printf(Locale.ROOT, "cross-encoder after %d epoch(s): dev nDCG@10 %.4f (re-ranking each dev question's BM25 top 20)%n",
             epoch, m.ndcgAt10());
     }
 
@@ -491,6 +515,11 @@ public final class TrainingPipeline implements Closeable {
 
     public List<TrainingExample> labelled() {
         return labelled;
+    }
+
+    /** The held-out dev split (empty when the labelled data comes from a file). */
+    DevSet dev() {
+        return dev;
     }
 
     @Override
