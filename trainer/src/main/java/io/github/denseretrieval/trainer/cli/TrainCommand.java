@@ -8,6 +8,7 @@ import io.github.denseretrieval.trainer.recipe.PipelineConfig;
 import io.github.denseretrieval.trainer.recipe.Recipe;
 import io.github.denseretrieval.trainer.recipe.StageResult;
 import io.github.denseretrieval.trainer.recipe.TrainingPipeline;
+import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,6 +62,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--chunk-size", defaultValue = "32", description = "Texts per forward/backward pass of the gradient cache (default: ${DEFAULT-VALUE}).")
     int chunkSize;
+
+    @Option(names = "--forward-passes", defaultValue = "auto", description = {"auto, one or two (default: ${DEFAULT-VALUE}). two: the gradient",
+        "cache (a pass without gradients, then one with per chunk); one: one pass with gradients over the whole batch, memory",
+        "permitting, one device only; auto: one when each side of the batch fits in one --chunk-size on one device, else two."})
+    String forwardPasses;
 
     @Option(names = "--negatives", defaultValue = "1", description = "Hard negatives per question (default: ${DEFAULT-VALUE}, as DPR).")
     int negatives;
@@ -167,9 +173,9 @@ final class TrainCommand implements Callable<Integer> {
         if (!pairPretrainOn.equals("pseudo") && !pairPretrainOn.equals("labelled")) {
             throw new IllegalArgumentException("--pair-pretrain-data must be pseudo or labelled, got [" + pairPretrainOn + "]");
         }
-        TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
+        TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, ForwardPasses.fromName(forwardPasses), negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
             maxGradNorm, temperature, 0f, seed);
-        TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
+        TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ForwardPasses.AUTO, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
             weightDecay, maxGradNorm, 1f, 0f, seed);
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),

@@ -179,7 +179,7 @@ public final class TrainingPipeline implements Closeable {
 
     private TrainingSettings crossBatch() {
         TrainingSettings d = config.dual();
-        return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.negativesPerQuestion(), d.epochs(), d.maxSteps(), d.learningRate(),
+        return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.forwardPasses(), d.negativesPerQuestion(), d.epochs(), d.maxSteps(), d.learningRate(),
             d.warmupFraction(), d.weightDecay(), d.maxGradNorm(), d.temperature(), d.alpha(), d.seed());
     }
 
@@ -484,6 +484,7 @@ public final class TrainingPipeline implements Closeable {
             : config.data().toAbsolutePath().normalize().getFileName() + " qrels/" + config.trainSplit() + ".tsv");
         p.addProperty("training_examples", examples);
         p.addProperty("batch_size", s.batchSize());
+        p.addProperty("forward_passes", s.forwardPasses().jsonName());
         p.addProperty("hard_negatives_per_question", s.negativesPerQuestion());
         p.addProperty("epochs", s.epochs());
         p.addProperty("learning_rate", s.learningRate());

@@ -57,7 +57,7 @@ public final class DualEncoderTrainer {
         ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm());
         skippedUpdates = 0;
         Engine engine = TorchRuntime.engine();
-        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize());
+        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize(), settings.forwardPasses());
         ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();

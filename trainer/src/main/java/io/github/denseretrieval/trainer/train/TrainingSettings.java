@@ -5,6 +5,7 @@ package io.github.denseretrieval.trainer.train;
  *
  * @param batchSize            questions per update; with the gradient cache it can exceed memory (RocketQA's cross-batch size)
  * @param chunkSize            texts per forward/backward pass of the gradient cache
+ * @param forwardPasses        one forward pass with a graph per batch, or the gradient cache's two ({@link ForwardPasses})
  * @param negativesPerQuestion hard negatives taken from each example (DPR: 1)
  * @param epochs               passes over the examples
  * @param maxSteps             stop after this many updates (0 = no limit; smoke tests)
@@ -16,7 +17,7 @@ package io.github.denseretrieval.trainer.train;
  * @param alpha                PAIR's passage-centric weight (0 = query-centric only)
  * @param seed                 shuffling seed
  */
-public record TrainingSettings(int batchSize, int chunkSize, int negativesPerQuestion, int epochs, int maxSteps, float learningRate,
+public record TrainingSettings(int batchSize, int chunkSize, ForwardPasses forwardPasses, int negativesPerQuestion, int epochs, int maxSteps, float learningRate,
                                float warmupFraction, float weightDecay, float maxGradNorm, float temperature, float alpha, long seed) {
 
     public TrainingSettings {
@@ -38,7 +39,7 @@ public record TrainingSettings(int batchSize, int chunkSize, int negativesPerQue
     }
 
     public TrainingSettings withAlpha(float newAlpha) {
-        return new TrainingSettings(batchSize, chunkSize, negativesPerQuestion, epochs, maxSteps, learningRate, warmupFraction, weightDecay,
+        return new TrainingSettings(batchSize, chunkSize, forwardPasses, negativesPerQuestion, epochs, maxSteps, learningRate, warmupFraction, weightDecay,
             maxGradNorm, temperature, newAlpha, seed);
     }
 }

@@ -13,6 +13,7 @@ import io.github.denseretrieval.trainer.metrics.Qrels;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import io.github.denseretrieval.trainer.train.TrainingExample;
+import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -108,8 +109,8 @@ class DevSetTests {
     }
 
     private static PipelineConfig config(Path out, double devFraction, long seed) {
-        TrainingSettings dual = new TrainingSettings(4, 4, 1, 1, 0, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, seed);
-        TrainingSettings ce = new TrainingSettings(2, 2, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, seed);
+        TrainingSettings dual = new TrainingSettings(4, 4, ForwardPasses.AUTO, 1, 1, 0, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, seed);
+        TrainingSettings ce = new TrainingSettings(2, 2, ForwardPasses.AUTO, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, seed);
         Path model = TestSplitIsolationTests.MODELS.resolve("bge-small-en-v1.5");
         return new PipelineConfig(Recipe.fromName("dpr"), TestSplitIsolationTests.SCIFACT, "train", null, model, model, null, out,
             List.of(Device.cpu()), 16, 32, 0, 0, 0, dual, 4, ce, 0, 48, 0, devFraction, 3, 0.9f, 0, 0.9f, 0.1f, 0.1f, false, false, false,

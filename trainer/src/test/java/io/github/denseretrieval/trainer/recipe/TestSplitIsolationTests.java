@@ -3,6 +3,7 @@ package io.github.denseretrieval.trainer.recipe;
 import ai.djl.Device;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -65,8 +66,8 @@ class TestSplitIsolationTests {
     }
 
     private static PipelineConfig config(Path data, Path out, int maxPassages, int augment) {
-        TrainingSettings dual = new TrainingSettings(4, 4, 1, 1, 0, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, 42);
-        TrainingSettings ce = new TrainingSettings(2, 2, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, 42);
+        TrainingSettings dual = new TrainingSettings(4, 4, ForwardPasses.AUTO, 1, 1, 0, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, 42);
+        TrainingSettings ce = new TrainingSettings(2, 2, ForwardPasses.AUTO, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, 42);
         Path model = MODELS.resolve("bge-small-en-v1.5");
         return new PipelineConfig(Recipe.fromName("rocketqa"), data, "train", "test", model, model, null, out, List.of(Device.cpu()), 16, 32, 0,
             8, maxPassages, dual, 4, ce, 0, 48, 4, 0, 3, 0.9f, augment, 0.9f, 0.1f, 0.1f, false, false, false, false);
