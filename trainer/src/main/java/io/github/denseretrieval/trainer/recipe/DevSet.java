@@ -10,6 +10,7 @@ import io.github.denseretrieval.trainer.metrics.Run;
 import io.github.denseretrieval.trainer.metrics.ScoredDoc;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
+import io.github.denseretrieval.trainer.model.FrozenLayerOutputs;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -32,13 +33,12 @@ import java.util.Set;
  * (the test evaluation's protocol; only the split differs). Passages are encoded by the model in
  * training, truncated to the training passage length, which is what keeps a check to minutes on a
  * CPU: its figures follow training and choose settings, and are a little below what the exported
- * model gets at the model's full length. The cross-encoder teacher re-ranks each question's BM25
+ * model gets at the model's full length. Frozen layers are run over the corpus once per run
+ * ({@link FrozenLayerOutputs}). The cross-encoder teacher re-ranks each question's BM25
  * top {@code depth} from the same corpus, judged passages not added, so its figure is that of a
  * BM25 + cross-encoder pipeline over the full corpus. Not thread-safe (it drives the encoder).
  */
 public final class DevSet {
-
-    private static final int ENCODE_CHUNK = 256;
 
     private final Map<String, String> questions;
     private final Qrels qrels;
@@ -46,6 +46,8 @@ public final class DevSet {
     private final List<Passage> corpus;
     /** Each question's BM25 top {@code depth}: what the teacher re-ranks. */
     private final Map<String, List<Passage>> bm25Candidates;
+    /** The corpus below the dual encoder's first trainable layer, made by the first check that can use it. */
+    private FrozenLayerOutputs belowTrainable;
 
     private DevSet(Map<String, String> questions, Qrels qrels, List<Passage> corpus, Map<String, List<Passage>> bm25Candidates) {
         this.questions = questions;
@@ -118,25 +120,39 @@ public final class DevSet {
         return corpus.size();
     }
 
-    /** The dual encoder's figures: the dev questions searched over the whole corpus by exact dot product. */
+    /**
+     * The dual encoder's figures: the dev questions searched over the whole corpus by exact dot
+     * product. With frozen layers, the corpus's outputs below the first trainable layer are kept
+     * from the first check and later checks run only the trainable layers (they stay valid across
+     * the stages of a run, which all freeze the same layers of the same base weights).
+     */
     public MetricSummary evaluate(TrainableEncoder encoder) {
         List<String> ids = new ArrayList<>(questions.keySet());
         float[][] q = encoder.encode(ids.stream().map(questions::get).toList(), TextRole.QUERY, 32);
-        float[][] p = new float[corpus.size()][];
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("dev corpus").setInitialMax(corpus.size()).setUnit(" passages", 1)
-            .setStyle(ProgressBarStyle.ASCII).showSpeed().continuousUpdate().build()) {
-            for (int from = 0; from < corpus.size(); from += ENCODE_CHUNK) {
-                int to = Math.min(corpus.size(), from + ENCODE_CHUNK);
-                float[][] chunk = encoder.encode(corpus.subList(from, to).stream().map(Passage::titleAndText).toList(), TextRole.PASSAGE, 16);
-                System.arraycopy(chunk, 0, p, from, chunk.length);
-                bar.stepTo(to);
+        float[][] p;
+        boolean frozen = encoder.tower(TextRole.PASSAGE).frozenLayers() >= 0;
+        if (frozen && (belowTrainable == null || !belowTrainable.validFor(encoder))) {
+            try (ProgressBar bar = progressBar("dev corpus, frozen layers")) {
+                belowTrainable = encoder.belowTrainable(texts(), TextRole.PASSAGE, 16, bar::stepTo);
             }
+        }
+        try (ProgressBar bar = progressBar(frozen ? "dev corpus, trainable layers" : "dev corpus")) {
+            p = frozen ? encoder.encode(belowTrainable, bar::stepTo) : encoder.encode(texts(), TextRole.PASSAGE, 16);
         }
         Map<String, float[]> byId = new LinkedHashMap<>();
         for (int i = 0; i < ids.size(); i++) {
             byId.put(ids.get(i), q[i]);
         }
         return Evaluator.evaluate(qrels, new ExactDenseSearch(corpus.stream().map(Passage::id).toList(), p).searchAll(byId, 100));
+    }
+
+    private List<String> texts() {
+        return corpus.stream().map(Passage::titleAndText).toList();
+    }
+
+    private ProgressBar progressBar(String task) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(corpus.size()).setUnit(" passages", 1)
+            .setStyle(ProgressBarStyle.ASCII).showSpeed().continuousUpdate().build();
     }
 
     /**

@@ -91,9 +91,19 @@ class DevSetTests {
         assertEquals(small.size(), dev.corpusSize());
 
         MetricSummary checked;
+        MetricSummary keptBelowFrozen;
+        MetricSummary fromKept;
         // At the model's full length the trainer's encoder gives ONNX Runtime's vectors, so the figures must agree.
         try (TrainableEncoder encoder = TrainableEncoder.open(MINILM, Device.cpu(), 512, 512)) {
             checked = dev.evaluate(encoder);
+            // With frozen layers the first check keeps the corpus's outputs below them, the second runs the top layers only.
+            encoder.towers().forEach(t -> t.freezeBottom(3));
+            keptBelowFrozen = dev.evaluate(encoder);
+            fromKept = dev.evaluate(encoder);
+        }
+        for (MetricSummary m : List.of(keptBelowFrozen, fromKept)) {
+            assertEquals(checked.ndcgAt10(), m.ndcgAt10(), 1e-6);
+            assertEquals(checked.recallAt100(), m.recallAt100(), 1e-6);
         }
         Qrels devQrels = train.restrictTo(dev.questionIds());
         EvaluationSet set = new EvaluationSet(List.copyOf(small.values()), dataset.queriesOf(devQrels), devQrels, true);
