@@ -8,6 +8,7 @@ import io.github.denseretrieval.trainer.recipe.PipelineConfig;
 import io.github.denseretrieval.trainer.recipe.Recipe;
 import io.github.denseretrieval.trainer.recipe.StageResult;
 import io.github.denseretrieval.trainer.recipe.TrainingPipeline;
+import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,6 +63,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--chunk-size", defaultValue = "32", description = "Texts per forward/backward pass of the gradient cache (default: ${DEFAULT-VALUE}).")
     int chunkSize;
 
+    @Option(names = "--forward-passes", defaultValue = "auto", description = {"auto, one or two (default: ${DEFAULT-VALUE}). two: the gradient",
+        "cache (a pass without gradients, then one with per chunk); one: one pass with gradients over the whole batch, memory",
+        "permitting, one device only; auto: one when each side of the batch fits in one --chunk-size on one device, else two."})
+    String forwardPasses;
+
     @Option(names = "--negatives", defaultValue = "1", description = "Hard negatives per question (default: ${DEFAULT-VALUE}, as DPR).")
     int negatives;
 
@@ -80,6 +86,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
+    @Option(names = "--max-grad-norm", defaultValue = "1.0", description = {"Clip each update's gradient, all trainable parameters",
+        "together, to this L2 norm; dual encoders and cross-encoder; 0 = no clipping (default: ${DEFAULT-VALUE})."})
+    float maxGradNorm;
+
     @Option(names = "--temperature", defaultValue = "0.02", description = "Similarity temperature (default: ${DEFAULT-VALUE}).")
     float temperature;
 
@@ -95,7 +105,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--passage-max-length", defaultValue = "256", description = "Passage tokens in training (default: ${DEFAULT-VALUE}); serving uses the model's max_seq_length.")
     int passageMaxLength;
 
-    @Option(names = "--dev-questions", defaultValue = "40", description = "Training questions held out for the per-epoch dev check (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dev-fraction", defaultValue = "0.15", description = {"Fraction of the training questions held out of training as the",
+        "dev split (chosen with --seed), searched over the full corpus after every epoch (default: ${DEFAULT-VALUE}; 0 = no dev checks)."})
+    double devFraction;
+
+    @Option(names = "--dev-questions", defaultValue = "0", description = "Hold out exactly N training questions instead of --dev-fraction (0 = use the fraction).")
     int devQuestions;
 
     @Option(names = "--max-train-examples", defaultValue = "0", description = "Use only the first N labelled examples (0 = all).")
@@ -159,14 +173,14 @@ final class TrainCommand implements Callable<Integer> {
         if (!pairPretrainOn.equals("pseudo") && !pairPretrainOn.equals("labelled")) {
             throw new IllegalArgumentException("--pair-pretrain-data must be pseudo or labelled, got [" + pairPretrainOn + "]");
         }
-        TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
-            temperature, 0f, seed);
-        TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
-            weightDecay, 1f, 0f, seed);
+        TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, ForwardPasses.fromName(forwardPasses), negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
+            maxGradNorm, temperature, 0f, seed);
+        TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ForwardPasses.AUTO, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
+            weightDecay, maxGradNorm, 1f, 0f, seed);
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
-            mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
+            devFraction, mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
             pairPretrainOn.equals("labelled"));
         long start = System.nanoTime();
         List<StageResult> results;

@@ -4,7 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The trainer's command line: {@code train}, {@code mine}, {@code evaluate}, {@code tune-fusion}, {@code export}, {@code bench-encoder},
+ * The trainer's command line: {@code train}, {@code mine}, {@code evaluate}, {@code tune-fusion}, {@code export}, {@code bench-encoder}, {@code bench-epoch},
  * {@code check-parity}. Run it with {@code bin/trainer <command> --help}.
  */
 @Command(
@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     version = "dense-retrieval trainer 0.1.0",
     description = "Train, evaluate, export and benchmark dense retrieval models (model folders, BEIR data).",
     subcommands = {TrainCommand.class, MineCommand.class, EvaluateCommand.class, TuneFusionCommand.class, ExportCommand.class,
-        BenchEncoderCommand.class, CheckParityCommand.class}
+        BenchEncoderCommand.class, BenchEpochCommand.class, CheckParityCommand.class}
 )
 public final class TrainerCli {
 

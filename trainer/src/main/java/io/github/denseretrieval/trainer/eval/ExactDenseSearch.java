@@ -48,6 +48,14 @@ public final class ExactDenseSearch {
         return out;
     }
 
+    List<String> ids() {
+        return ids;
+    }
+
+    float[][] vectors() {
+        return vectors;
+    }
+
     /** Searches every query; {@code queryVectors} maps query id to vector. */
     public Run searchAll(Map<String, float[]> queryVectors, int k) {
         Run run = new Run();

@@ -25,6 +25,7 @@ public final class BertTower extends PretrainedBlock {
     private final BertWeights pretrained;
     private final BertEmbeddingBlock embeddings;
     private final List<TransformerLayerBlock> layers = new ArrayList<>();
+    private int frozenLayers = -1;
 
     public BertTower(NDManager manager, BertWeights weights) {
         this.pretrained = weights;
@@ -36,17 +37,64 @@ public final class BertTower extends PretrainedBlock {
 
     @Override
     protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDArray ids = inputs.get(0);
         NDArray mask = inputs.get(1);
-        NDArray types = inputs.get(2);
+        NDArray x = embeddings.forward(store, new NDList(inputs.get(0), inputs.get(2)), training).singletonOrThrow();
+        return new NDList(layers(store, x, mask, 0, layers.size(), training));
+    }
+
+    /** {@code x} through layers {@code [from, to)}. */
+    private NDArray layers(ParameterStore store, NDArray x, NDArray mask, int from, int to, boolean training) {
         // [batch, 1, 1, tokens]: 0 for real tokens, the graph's large negative for padding.
         NDArray additiveMask = mask.toType(DataType.FLOAT32, false).neg().add(1f).mul(pretrained.config().maskValue())
             .reshape(mask.getShape().get(0), 1, 1, mask.getShape().get(1));
-        NDArray x = embeddings.forward(store, new NDList(ids, types), training).singletonOrThrow();
-        for (TransformerLayerBlock layer : layers) {
+        for (TransformerLayerBlock layer : layers.subList(from, to)) {
             x = layer.forward(store, new NDList(x, additiveMask), training).singletonOrThrow();
         }
-        return new NDList(x);
+        return x;
+    }
+
+    /**
+     * The hidden states {@code [batch, tokens, hidden]} after the embeddings and the frozen layers:
+     * what training never changes, so a corpus needs it computed once ({@link #frozenLayers()}
+     * must be at least 0).
+     */
+    public NDArray belowTrainable(ParameterStore store, NDArray ids, NDArray mask, NDArray types) {
+        if (frozenLayers < 0) {
+            throw new IllegalStateException("nothing is frozen: every layer trains");
+        }
+        NDArray x = embeddings.forward(store, new NDList(ids, types), false).singletonOrThrow();
+        return layers(store, x, mask, 0, frozenLayers, false);
+    }
+
+    /** The last hidden state from {@link #belowTrainable}'s output: the trainable layers only. */
+    public NDArray fromTrainable(ParameterStore store, NDArray hidden, NDArray mask) {
+        return layers(store, hidden, mask, frozenLayers, layers.size(), false);
+    }
+
+    /** How many layers {@link #freezeBottom} froze (the embeddings too); -1 when nothing is frozen. */
+    public int frozenLayers() {
+        return frozenLayers;
+    }
+
+    /**
+     * A checksum of the frozen weights (embeddings and frozen layers): equal checksums mean a
+     * cached {@link #belowTrainable} output still holds. Zero when nothing is frozen.
+     */
+    public double frozenChecksum() {
+        double sum = 0;
+        List<ai.djl.nn.Block> frozen = new ArrayList<>();
+        if (frozenLayers >= 0) {
+            frozen.add(embeddings);
+            frozen.addAll(layers.subList(0, frozenLayers));
+        }
+        for (ai.djl.nn.Block block : frozen) {
+            for (ai.djl.nn.Parameter p : block.getParameters().values()) {
+                try (NDArray abs = p.getArray().abs(); NDArray total = abs.sum()) {
+                    sum = sum * 31 + total.toType(DataType.FLOAT64, false).getDouble();
+                }
+            }
+        }
+        return sum;
     }
 
     /**
@@ -61,6 +109,7 @@ public final class BertTower extends PretrainedBlock {
         for (int i = 0; i < count; i++) {
             layers.get(i).freeze();
         }
+        frozenLayers = count;
     }
 
     public int layerCount() {

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
@@ -148,6 +149,61 @@ public final class TrainableEncoder implements AutoCloseable {
                     out[rows[r]] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
                 }
             }
+        }
+        return out;
+    }
+
+    /**
+     * {@code texts} through the embeddings and frozen layers of {@code role}'s tower, in
+     * length-sorted batches of {@code batchSize}; {@code progress} hears how many are done.
+     * Needs {@link BertTower#freezeBottom} to have been called.
+     */
+    public FrozenLayerOutputs belowTrainable(List<String> texts, TextRole role, int batchSize, IntConsumer progress) {
+        BertTower tower = tower(role);
+        Encoding[] encodings = tokenizer(role).encode(prefixed(texts, role));
+        List<FrozenLayerOutputs.Batch> batches = new java.util.ArrayList<>();
+        int done = 0;
+        for (int[] rows : TokenBatch.lengthSortedRows(encodings, batchSize)) {
+            TokenBatch batch = TokenBatch.pad(encodings, rows);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray ids = scope.create(batch.inputIds(), new Shape(batch.shape()));
+                NDArray mask = scope.create(batch.attentionMask(), new Shape(batch.shape()));
+                NDArray types = scope.create(batch.tokenTypeIds(), new Shape(batch.shape()));
+                NDArray hidden = tower.belowTrainable(store, ids, mask, types);
+                batches.add(new FrozenLayerOutputs.Batch(rows, batch.cols(), (int) hidden.getShape().get(2), hidden.toFloatArray(),
+                    batch.attentionMask()));
+            }
+            done += rows.length;
+            progress.accept(done);
+        }
+        return new FrozenLayerOutputs(role, tower.frozenLayers(), tower.frozenChecksum(), texts.size(), List.copyOf(batches));
+    }
+
+    /**
+     * The vectors of the texts in {@code outputs}, in their input order, running only the
+     * trainable layers; equal to {@link #encode(List, TextRole, int)} while
+     * {@link FrozenLayerOutputs#validFor} holds.
+     */
+    public float[][] encode(FrozenLayerOutputs outputs, IntConsumer progress) {
+        if (!outputs.validFor(this)) {
+            throw new IllegalStateException("the frozen layers changed since these outputs were made");
+        }
+        BertTower tower = tower(outputs.role());
+        float[][] out = new float[outputs.texts()][];
+        int done = 0;
+        for (FrozenLayerOutputs.Batch b : outputs.batches()) {
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray mask = scope.create(b.mask(), new Shape(b.rows().length, b.tokens()));
+                NDArray below = scope.create(b.hidden(), new Shape(b.rows().length, b.tokens(), b.hiddenSize()));
+                NDArray pooled = pool(tower.fromTrainable(store, below, mask), mask, manifest.pooling());
+                float[] flat = (manifest.normalize() ? pooled.div(pooled.norm(new int[] {1}, true)) : pooled).toFloatArray();
+                int dim = flat.length / b.rows().length;
+                for (int r = 0; r < b.rows().length; r++) {
+                    out[b.rows()[r]] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
+                }
+            }
+            done += b.rows().length;
+            progress.accept(done);
         }
         return out;
     }

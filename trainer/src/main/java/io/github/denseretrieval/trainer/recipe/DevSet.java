@@ -6,13 +6,19 @@ import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
 import io.github.denseretrieval.trainer.metrics.Evaluator;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
-import io.github.denseretrieval.trainer.mining.Bm25Index;
-import io.github.denseretrieval.trainer.metrics.ScoredDoc;
-import io.github.denseretrieval.trainer.model.CrossEncoder;
-import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import io.github.denseretrieval.trainer.metrics.Run;
+import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.trainer.mining.Bm25Index;
+import io.github.denseretrieval.trainer.model.CrossEncoder;
+import io.github.denseretrieval.trainer.model.FrozenLayerOutputs;
+import io.github.denseretrieval.trainer.model.TrainableEncoder;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,87 +27,149 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The dev check run after every epoch: training questions held out of training (chosen with
- * the seed), ranked by the model being trained over a pool of candidates (each question's BM25
- * top {@code depth} plus its judged passages). Re-ranking a pool instead of searching the corpus
- * keeps a check to seconds on a CPU; its figures are higher than full-corpus figures and serve
- * only to follow training (the curve in {@code dev-ndcg.png}), never as a report.
+ * The dev split: training questions held out of training (chosen with the seed), on which every
+ * dev figure of a run is measured. A dual encoder is checked the way it is used: its vectors for
+ * the whole corpus of the run, exact dot-product search, nDCG@10 and Recall@100 over the top 100
+ * (the test evaluation's protocol; only the split differs). Passages are encoded by the model in
+ * training, truncated to the training passage length, which is what keeps a check to minutes on a
+ * CPU: its figures follow training and choose settings, and are a little below what the exported
+ * model gets at the model's full length. Frozen layers are run over the corpus once per run
+ * ({@link FrozenLayerOutputs}). The cross-encoder teacher re-ranks each question's BM25
+ * top {@code depth} from the same corpus, judged passages not added, so its figure is that of a
+ * BM25 + cross-encoder pipeline over the full corpus. Not thread-safe (it drives the encoder).
  */
 public final class DevSet {
 
     private final Map<String, String> questions;
     private final Qrels qrels;
-    private final List<Passage> pool;
-    /** Each question's own candidates (its BM25 top {@code depth} and judged passages): what a re-ranker is checked on. */
-    private final Map<String, List<Passage>> candidates;
+    /** The run's corpus, shortest text first: chunks of similar length pad little. */
+    private final List<Passage> corpus;
+    /** Each question's BM25 top {@code depth}: what the teacher re-ranks. */
+    private final Map<String, List<Passage>> bm25Candidates;
+    /** The corpus below the dual encoder's first trainable layer, made by the first check that can use it. */
+    private FrozenLayerOutputs belowTrainable;
 
-    private DevSet(Map<String, String> questions, Qrels qrels, List<Passage> pool, Map<String, List<Passage>> candidates) {
+    private DevSet(Map<String, String> questions, Qrels qrels, List<Passage> corpus, Map<String, List<Passage>> bm25Candidates) {
         this.questions = questions;
         this.qrels = qrels;
-        this.pool = pool;
-        this.candidates = candidates;
+        this.corpus = corpus;
+        this.bm25Candidates = bm25Candidates;
     }
 
-    /** Holds out {@code count} questions of {@code qrels} (none if 0). */
-    public static DevSet holdOut(Qrels qrels, Map<String, String> queries, Map<String, Passage> corpus, Bm25Index bm25, int count, int depth,
-                                 long seed) {
+    /** No dev questions (labelled data from a file): every check is skipped. */
+    public static DevSet none() {
+        return new DevSet(Map.of(), new Qrels(Map.of()), List.of(), Map.of());
+    }
+
+    /**
+     * Holds out {@code count} questions of {@code qrels} if {@code count > 0}, else
+     * {@code round(fraction x questions)}, the same ones for the same seed. {@code corpus} is
+     * what the dual encoder searches; the caller may cut it down later with {@link #over}.
+     */
+    public static DevSet holdOut(Qrels qrels, Map<String, String> queries, Map<String, Passage> corpus, Bm25Index bm25, int count,
+                                 double fraction, int depth, long seed) {
+        if (count < 0 || !(fraction >= 0 && fraction < 1)) {
+            throw new IllegalArgumentException("dev questions must be >= 0 and the dev fraction in [0, 1), got " + count + " and " + fraction);
+        }
         List<String> ids = new ArrayList<>(qrels.queryIds());
-        java.util.Collections.shuffle(ids, new Random(seed));
+        Collections.sort(ids);
+        Collections.shuffle(ids, new Random(seed));
+        int n = count > 0 ? Math.min(count, ids.size()) : (int) Math.round(fraction * ids.size());
         Map<String, String> chosen = new LinkedHashMap<>();
-        for (String id : ids.subList(0, Math.min(count, ids.size()))) {
+        for (String id : ids.subList(0, n)) {
             chosen.put(id, queries.get(id));
         }
-        Set<String> poolIds = new LinkedHashSet<>();
         Map<String, List<Passage>> candidates = new LinkedHashMap<>();
         for (Map.Entry<String, String> q : chosen.entrySet()) {
-            Set<String> own = new LinkedHashSet<>(qrels.judgements(q.getKey()).keySet());
-            for (ScoredDoc d : bm25.search(q.getValue(), depth)) {
-                own.add(d.docId());
-            }
-            poolIds.addAll(own);
-            candidates.put(q.getKey(), own.stream().filter(corpus::containsKey).map(corpus::get).toList());
+            candidates.put(q.getKey(), bm25.search(q.getValue(), depth).stream().map(ScoredDoc::docId).filter(corpus::containsKey)
+                .map(corpus::get).toList());
         }
-        List<Passage> pool = poolIds.stream().filter(corpus::containsKey).map(corpus::get).toList();
-        return new DevSet(chosen, qrels.restrictTo(chosen.keySet()), pool, candidates);
+        return new DevSet(chosen, qrels.restrictTo(chosen.keySet()), byLength(corpus.values()), candidates);
+    }
+
+    /** The same questions and teacher candidates, the dual encoder searching {@code runCorpus} instead. */
+    public DevSet over(Map<String, Passage> runCorpus) {
+        Map<String, List<Passage>> candidates = new LinkedHashMap<>();
+        bm25Candidates.forEach((q, c) -> candidates.put(q, c.stream().filter(p -> runCorpus.containsKey(p.id())).toList()));
+        return new DevSet(questions, qrels, byLength(runCorpus.values()), candidates);
+    }
+
+    private static List<Passage> byLength(java.util.Collection<Passage> passages) {
+        List<Passage> out = new ArrayList<>(passages);
+        out.sort(Comparator.comparingInt((Passage p) -> p.titleAndText().length()).thenComparing(Passage::id));
+        return List.copyOf(out);
     }
 
     public Set<String> questionIds() {
         return questions.keySet();
     }
 
+    /** Every passage the dev questions judge: a cut-down corpus must keep them. */
+    public Set<String> judgedPassageIds() {
+        Set<String> out = new LinkedHashSet<>();
+        qrels.queryIds().forEach(q -> out.addAll(qrels.judgements(q).keySet()));
+        return out;
+    }
+
     public boolean isEmpty() {
         return questions.isEmpty();
     }
 
-    public int poolSize() {
-        return pool.size();
+    /** Passages a dual-encoder check encodes. */
+    public int corpusSize() {
+        return corpus.size();
     }
 
+    /**
+     * The dual encoder's figures: the dev questions searched over the whole corpus by exact dot
+     * product. With frozen layers, the corpus's outputs below the first trainable layer are kept
+     * from the first check and later checks run only the trainable layers (they stay valid across
+     * the stages of a run, which all freeze the same layers of the same base weights).
+     */
     public MetricSummary evaluate(TrainableEncoder encoder) {
         List<String> ids = new ArrayList<>(questions.keySet());
         float[][] q = encoder.encode(ids.stream().map(questions::get).toList(), TextRole.QUERY, 32);
-        float[][] p = encoder.encode(pool.stream().map(Passage::titleAndText).toList(), TextRole.PASSAGE, 16);
+        float[][] p;
+        boolean frozen = encoder.tower(TextRole.PASSAGE).frozenLayers() >= 0;
+        if (frozen && (belowTrainable == null || !belowTrainable.validFor(encoder))) {
+            try (ProgressBar bar = progressBar("dev corpus, frozen layers")) {
+                belowTrainable = encoder.belowTrainable(texts(), TextRole.PASSAGE, 16, bar::stepTo);
+            }
+        }
+        try (ProgressBar bar = progressBar(frozen ? "dev corpus, trainable layers" : "dev corpus")) {
+            p = frozen ? encoder.encode(belowTrainable, bar::stepTo) : encoder.encode(texts(), TextRole.PASSAGE, 16);
+        }
         Map<String, float[]> byId = new LinkedHashMap<>();
         for (int i = 0; i < ids.size(); i++) {
             byId.put(ids.get(i), q[i]);
         }
-        return Evaluator.evaluate(qrels, new ExactDenseSearch(pool.stream().map(Passage::id).toList(), p).searchAll(byId, 100));
+        return Evaluator.evaluate(qrels, new ExactDenseSearch(corpus.stream().map(Passage::id).toList(), p).searchAll(byId, 100));
+    }
+
+    private List<String> texts() {
+        return corpus.stream().map(Passage::titleAndText).toList();
+    }
+
+    private ProgressBar progressBar(String task) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(corpus.size()).setUnit(" passages", 1)
+            .setStyle(ProgressBarStyle.ASCII).showSpeed().continuousUpdate().build();
     }
 
     /**
-     * The cross-encoder teacher re-ranking each question's own candidates. Only the order inside a
-     * question's candidates counts, so Recall@100 is 1 by construction and nDCG@10 is the figure:
-     * it says whether the teacher ranks better than the dual encoder it is meant to correct.
+     * The cross-encoder teacher re-ranking each question's BM25 candidates: a judged passage BM25
+     * does not retrieve counts as missed, as it would in a BM25 + re-ranker pipeline. Says whether
+     * the teacher ranks better than the dual encoder it is meant to correct.
      */
     public MetricSummary evaluate(CrossEncoder teacher) {
         Run run = new Run();
-        for (Map.Entry<String, List<Passage>> e : candidates.entrySet()) {
+        for (Map.Entry<String, List<Passage>> e : bm25Candidates.entrySet()) {
             List<Passage> c = e.getValue();
-            String question = questions.get(e.getKey());
-            float[] p = teacher.probabilities(question, c.stream().map(Passage::titleAndText).toList(), 16);
             List<ScoredDoc> ranked = new ArrayList<>();
-            for (int i = 0; i < c.size(); i++) {
-                ranked.add(new ScoredDoc(c.get(i).id(), p[i]));
+            if (!c.isEmpty()) {
+                float[] p = teacher.probabilities(questions.get(e.getKey()), c.stream().map(Passage::titleAndText).toList(), 16);
+                for (int i = 0; i < c.size(); i++) {
+                    ranked.add(new ScoredDoc(c.get(i).id(), p[i]));
+                }
             }
             run.put(e.getKey(), ranked);
         }

@@ -22,6 +22,8 @@ import java.util.List;
  * @param dual               the dual-encoder stages' settings; {@code batchSize} is DPR's batch
  * @param crossBatch         batch of the RocketQA and PAIR stages (cross-batch negatives through the gradient cache)
  * @param crossEncoder       the cross-encoder's settings
+ * @param devQuestions       training questions held out as the dev split (0: {@code devFraction} of them)
+ * @param devFraction        fraction of the training questions held out as the dev split when {@code devQuestions} is 0
  * @param mineDepth          dense candidates retrieved per question for denoising and pseudo-labelling
  * @param denoiseThreshold   candidates the cross-encoder scores above it are dropped as likely positives
  * @param augmentQuestions   pseudo questions to label (0 disables augmentation)
@@ -32,7 +34,7 @@ import java.util.List;
 public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String evalSplit, Path baseModel, Path crossEncoderModel,
                              Path labelledFile, Path out, List<Device> devices, int queryMaxLength, int passageMaxLength, int freezeLayers,
                              int maxTrainQuestions, int maxPassages, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
-                             int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, int mineDepth,
+                             int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, double devFraction, int mineDepth,
                              float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
                              boolean exportTensorflow, boolean resume, boolean separateTowers,
                              boolean pairPretrainOnLabelled) {

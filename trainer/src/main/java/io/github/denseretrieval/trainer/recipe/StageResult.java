@@ -10,12 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What one stage of a recipe produced: its model folder, how long it trained and, when the run
- * has an evaluation split, its figures there. Written as {@code result.json} in the stage folder;
+ * What one stage of a recipe produced: its model folder, how long it trained, how many of its
+ * updates were skipped for a non-finite gradient and, when the run has an evaluation split, its
+ * figures there. Written as {@code result.json} in the stage folder;
  * its presence marks the stage done.
  */
 public record StageResult(String stage, String recipe, Path model, int examples, int updates, double trainSeconds, String evalSplit,
-                          double ndcgAt10, double recallAt100, double mrrAt10, double evalSeconds) {
+                          double ndcgAt10, double recallAt100, double mrrAt10, double evalSeconds, int skippedUpdates) {
 
     static final String FILE = "result.json";
 
@@ -27,6 +28,7 @@ public record StageResult(String stage, String recipe, Path model, int examples,
         o.addProperty("examples", examples);
         o.addProperty("updates", updates);
         o.addProperty("train_seconds", Math.round(trainSeconds));
+        o.addProperty("skipped_updates", skippedUpdates);
         if (evalSplit != null) {
             o.addProperty("eval_split", evalSplit);
             o.addProperty("ndcg@10", ndcgAt10);
@@ -49,6 +51,6 @@ public record StageResult(String stage, String recipe, Path model, int examples,
             o.get("examples").getAsInt(), o.get("updates").getAsInt(), o.get("train_seconds").getAsDouble(),
             evaluated ? o.get("eval_split").getAsString() : null, evaluated ? o.get("ndcg@10").getAsDouble() : Double.NaN,
             evaluated ? o.get("recall@100").getAsDouble() : Double.NaN, evaluated ? o.get("mrr@10").getAsDouble() : Double.NaN,
-            evaluated ? o.get("eval_seconds").getAsDouble() : 0);
+            evaluated ? o.get("eval_seconds").getAsDouble() : 0, o.has("skipped_updates") ? o.get("skipped_updates").getAsInt() : 0);
     }
 }

@@ -12,6 +12,7 @@ import io.github.denseretrieval.trainer.data.TrainingData;
 import io.github.denseretrieval.trainer.eval.DenseEvaluation;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
 import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
+import io.github.denseretrieval.trainer.eval.ProgressEncoder;
 import io.github.denseretrieval.trainer.export.TrainedModelExport;
 import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
@@ -69,8 +70,10 @@ public final class TrainingPipeline implements Closeable {
     private final List<TrainingExample> labelled;
     private final TrainingLog log;
     private EvaluationSet evaluationSet;
-    /** Corpus encodings by model folder: mining reuses the encoding the stage's evaluation made. */
-    private final Map<Path, DenseEvaluation> encodings = new java.util.HashMap<>();
+    /** Corpus encodings by model folder: mining reuses the encoding the stage's evaluation made, and the other way round. */
+    private final Map<Path, ExactDenseSearch> corpusIndexes = new java.util.HashMap<>();
+    /** Dev figures of the models this run exported, by folder: the epoch-0 figure of a stage that starts from one of them. */
+    private final Map<Path, MetricSummary> devFigures = new java.util.HashMap<>();
 
     private TrainingPipeline(PipelineConfig config, BeirDataset dataset, Map<String, Passage> corpus, Bm25Index bm25, DevSet dev,
                              List<TrainingExample> labelled, TrainingLog log) {
@@ -91,24 +94,36 @@ public final class TrainingPipeline implements Closeable {
         DevSet dev;
         List<TrainingExample> labelled;
         if (config.labelledFile() != null) {
-            dev = DevSet.holdOut(new Qrels(Map.of()), Map.of(), corpus, bm25, 0, 0, config.dual().seed());
+            dev = DevSet.none();
             String file = config.labelledFile().getFileName().toString();
             labelled = file.endsWith(".json") ? TrainingData.fromDprJson(config.labelledFile()) : TrainingData.fromTriplesTsv(config.labelledFile());
         } else {
             Qrels train = dataset.qrels(config.trainSplit());
-            dev = DevSet.holdOut(train, dataset.queriesOf(train), corpus, bm25, config.devQuestions(), 20, config.dual().seed());
+            dev = DevSet.holdOut(train, dataset.queriesOf(train), corpus, bm25, config.devQuestions(), config.devFraction(), 20,
+                config.dual().seed());
             labelled = TrainingData.fromBeir(dataset, config.trainSplit(), dev.questionIds());
         }
         if (config.maxTrainQuestions() > 0 && labelled.size() > config.maxTrainQuestions()) {
             labelled = List.copyOf(labelled.subList(0, config.maxTrainQuestions()));
         }
         if (config.maxPassages() > 0) {
-            // The evaluation set's cut-down corpus, plus every training positive, is the corpus of the whole run.
-            String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
+            // The corpus of the whole run: every passage training or the dev check needs, plus the first N others. Built from
+            // the training side only; the evaluation split's judged passages join the evaluation set alone (evaluate()).
+            Set<String> needed = new HashSet<>();
+            labelled.forEach(e -> needed.addAll(e.positiveIds()));
+            needed.addAll(dev.judgedPassageIds());
             Map<String, Passage> reduced = new java.util.LinkedHashMap<>();
-            EvaluationSet.load(dataset, split, 0, config.maxPassages()).passages().forEach(p -> reduced.put(p.id(), p));
-            labelled.forEach(e -> reduced.put(e.positive().id(), e.positive()));
+            int others = 0;
+            for (Passage p : corpus.values()) {
+                if (needed.contains(p.id())) {
+                    reduced.put(p.id(), p);
+                } else if (others < config.maxPassages()) {
+                    reduced.put(p.id(), p);
+                    others++;
+                }
+            }
             corpus = reduced;
+            dev = dev.over(corpus);
             bm25.close();
             bm25 = Bm25Index.build(List.copyOf(corpus.values()));
         }
@@ -118,8 +133,8 @@ public final class TrainingPipeline implements Closeable {
 
     /** Runs the recipe; returns each dual-encoder stage's result, in order (the last is the recipe's model). */
     public List<StageResult> run() throws IOException {
-        System.err.printf(Locale.ROOT, "recipe %s: %d labelled examples, %d dev questions (pool %d passages), corpus %d passages%n",
-            config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), dev.poolSize(), corpus.size());
+        System.err.printf(Locale.ROOT, "recipe %s: %d labelled examples, %d dev questions held out (searched over the %d-passage corpus)%n",
+            config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), corpus.size());
         List<StageResult> results = new ArrayList<>();
         List<TrainingExample> bm25Mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
         switch (config.recipe()) {
@@ -164,8 +179,8 @@ public final class TrainingPipeline implements Closeable {
 
     private TrainingSettings crossBatch() {
         TrainingSettings d = config.dual();
-        return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.negativesPerQuestion(), d.epochs(), d.maxSteps(), d.learningRate(),
-            d.warmupFraction(), d.weightDecay(), d.temperature(), d.alpha(), d.seed());
+        return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.forwardPasses(), d.negativesPerQuestion(), d.epochs(), d.maxSteps(), d.learningRate(),
+            d.warmupFraction(), d.weightDecay(), d.maxGradNorm(), d.temperature(), d.alpha(), d.seed());
     }
 
     /** Trains one dual encoder from {@code warmStart} on {@code examples}, exports it and evaluates it. */
@@ -193,6 +208,7 @@ public final class TrainingPipeline implements Closeable {
         }
         long t0 = System.nanoTime();
         List<Float> losses;
+        int skipped;
         JsonObject provenance = provenance(stage, settings, examples.size());
         Path model;
         Path queryStart = config.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
@@ -207,15 +223,22 @@ public final class TrainingPipeline implements Closeable {
             replicas.forEach(r -> r.towers().forEach(t -> t.freezeBottom(config.freezeLayers())));
             DualEncoderTrainer trainer = new DualEncoderTrainer(Replicas.of(replicas), settings, log);
             if (!dev.isEmpty() && firstEpoch == 1) {
-                MetricSummary m = dev.evaluate(encoder);
+                MetricSummary m = devFigures.get(start.toAbsolutePath().normalize());
+                if (m == null) {
+                    m = devCheck(encoder, stage, 0);
+                } else {
+                    System.err.printf(Locale.ROOT, "%s epoch 0: dev nDCG@10 %.4f (the warm start's, measured earlier in this run)%n", stage,
+                        m.ndcgAt10());
+                }
                 log.dev(stage, 0, m.ndcgAt10(), m.recallAt100());
             }
+            MetricSummary[] lastDev = new MetricSummary[1];
             losses = trainer.train(stage, examples, firstEpoch, (epoch, step) -> {
                 try {
                     if (!dev.isEmpty()) {
-                        MetricSummary m = dev.evaluate(encoder);
+                        MetricSummary m = devCheck(encoder, stage, epoch);
                         log.dev(stage, epoch, m.ndcgAt10(), m.recallAt100());
-                        System.err.printf(Locale.ROOT, "%s epoch %d: dev nDCG@10 %.4f (re-ranking pool)%n", stage, epoch, m.ndcgAt10());
+                        lastDev[0] = m;
                     }
                     if (epoch < settings.epochs()) {
                         writeCheckpoint(encoder, warmStart, checkpoint, stage, epoch, provenance);
@@ -224,12 +247,19 @@ public final class TrainingPipeline implements Closeable {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
+            skipped = trainer.skippedUpdates();
             provenance.addProperty("train_seconds", Math.round((System.nanoTime() - t0) / 1e9));
+            provenance.addProperty("skipped_updates", skipped);
+            provenance.addProperty("max_grad_norm", settings.maxGradNorm());
             if (!losses.isEmpty()) {
                 provenance.addProperty("first_loss", losses.get(0));
                 provenance.addProperty("last_loss", losses.get(losses.size() - 1));
             }
             model = export(encoder, dir, modelName(stage), provenance, config.exportTensorflow());
+            if (lastDev[0] != null) {
+                // A later stage warm-started from this model starts from this figure: no need to measure it again.
+                devFigures.put(model.toAbsolutePath().normalize(), lastDev[0]);
+            }
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         MetricSummary metrics = null;
@@ -243,7 +273,7 @@ public final class TrainingPipeline implements Closeable {
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
             metrics == null ? null : config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
-            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds);
+            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped);
         result.write(resultFile);
         deleteRecursively(checkpoint);
         return result;
@@ -286,25 +316,50 @@ public final class TrainingPipeline implements Closeable {
         return model;
     }
 
-    /** The model folder evaluated on the evaluation split (or, without one, the corpus encoded for mining). */
+    /**
+     * The model folder evaluated on the evaluation split (or, without one, on the training split).
+     * Only reported figures come from here; nothing in training reads its judgements.
+     */
     DenseEvaluation evaluate(Path model) throws IOException {
         if (evaluationSet == null) {
             String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
             EvaluationSet full = EvaluationSet.load(dataset, split, 0, 0);
-            evaluationSet = config.maxPassages() <= 0 ? full
-                : new EvaluationSet(List.copyOf(corpus.values()), full.queries(), full.qrels(), true);
-        }
-        DenseEvaluation cached = encodings.get(model);
-        if (cached != null) {
-            return cached;
+            if (config.maxPassages() <= 0) {
+                // The run's corpus in the run's order, so the corpus encoding made for mining serves here too.
+                evaluationSet = new EvaluationSet(List.copyOf(corpus.values()), full.queries(), full.qrels(), false);
+            } else {
+                // A cut-down run: its corpus plus the passages the evaluation questions judge, added here and only here.
+                Map<String, Passage> passages = new java.util.LinkedHashMap<>(corpus);
+                Map<String, Passage> all = TrainingData.corpusById(dataset);
+                full.qrels().queryIds().forEach(q -> full.qrels().judgements(q).keySet().forEach(d -> {
+                    if (all.containsKey(d)) {
+                        passages.putIfAbsent(d, all.get(d));
+                    }
+                }));
+                evaluationSet = new EvaluationSet(List.copyOf(passages.values()), full.queries(), full.qrels(), true);
+            }
         }
         Path queryModel = TrainedModelExport.queryTowerOf(model);
         try (TextEncoder passages = TextEncoder.open(model, EncoderOptions.defaults());
              TextEncoder questions = queryModel.equals(model) ? null : TextEncoder.open(queryModel, EncoderOptions.defaults())) {
-            DenseEvaluation e = DenseEvaluation.run(questions != null ? questions : passages, passages, evaluationSet);
-            encodings.put(model, e);
-            return e;
+            TextEncoder q = questions != null ? questions : passages;
+            return evaluationSet.reduced() ? DenseEvaluation.run(q, passages, evaluationSet)
+                : DenseEvaluation.run(q, corpusIndex(model), evaluationSet);
         }
+    }
+
+    /** The run's corpus encoded by a model folder's passage encoder, made once per model: mining and evaluation share it. */
+    private ExactDenseSearch corpusIndex(Path model) throws IOException {
+        ExactDenseSearch cached = corpusIndexes.get(model);
+        if (cached == null) {
+            try (TextEncoder passages = TextEncoder.open(model, EncoderOptions.defaults())) {
+                List<Passage> list = List.copyOf(corpus.values());
+                cached = new ExactDenseSearch(list.stream().map(Passage::id).toList(),
+                    new ProgressEncoder(passages).encodePassages(list.stream().map(Passage::titleAndText).toList()));
+            }
+            corpusIndexes.put(model, cached);
+        }
+        return cached;
     }
 
     /** Labelled examples whose negatives are {@code model}'s top passages that the cross-encoder does not call relevant. */
@@ -337,16 +392,7 @@ public final class TrainingPipeline implements Closeable {
         if (Files.exists(file)) {
             return TrainingData.fromDprJson(file);
         }
-        Set<String> judged = new HashSet<>();
-        Qrels all = dataset.qrels(config.trainSplit());
-        all.queryIds().forEach(q -> judged.addAll(all.judgements(q).keySet()));
-        if (config.evalSplit() != null) {
-            // Passages judged for evaluation questions must not become pseudo questions either.
-            Qrels eval = dataset.qrels(config.evalSplit());
-            eval.queryIds().forEach(q -> judged.addAll(eval.judgements(q).keySet()));
-        }
-        List<PseudoQuestions.Question> questions = PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(),
-            config.dual().seed());
+        List<PseudoQuestions.Question> questions = pseudoQuestions();
         try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
             List<TrainingExample> out = new CrossEncoderLabels(teacher).pseudoLabel(questions,
                 q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList(),
@@ -355,6 +401,21 @@ public final class TrainingPipeline implements Closeable {
             TrainingData.writeDprJson(out, corpus, file);
             return out;
         }
+    }
+
+    /**
+     * Titles of passages no training question judges. Only the training split's judgements are
+     * read: excluding the evaluation split's judged passages too would let test labels shape the
+     * training data (and a run must work when the evaluation judgements are not there).
+     */
+    List<PseudoQuestions.Question> pseudoQuestions() throws IOException {
+        Set<String> judged = new HashSet<>();
+        if (config.labelledFile() == null) {
+            Qrels train = dataset.qrels(config.trainSplit());
+            train.queryIds().forEach(q -> judged.addAll(train.judgements(q).keySet()));
+        }
+        labelled.forEach(e -> judged.addAll(e.positiveIds()));
+        return PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(), config.dual().seed());
     }
 
     /** The cross-encoder, trained on the labelled questions with negatives from {@code ranking} (M1), or the one trained earlier. */
@@ -369,12 +430,22 @@ public final class TrainingPipeline implements Closeable {
         CrossEncoder model = CrossEncoder.fresh(config.crossEncoderModel(), config.device(), config.crossEncoderMaxLength(), s.seed());
         model.freezeBottom(config.crossEncoderFreezeLayers());
         teacherDevCheck(model, 0);
-        List<Float> losses = new CrossEncoderTrainer(model, s, log).train("cross-encoder", examples);
+        CrossEncoderTrainer trainer = new CrossEncoderTrainer(model, s, log);
+        List<Float> losses = trainer.train("cross-encoder", examples);
         teacherDevCheck(model, s.epochs());
         model.save(dir);
         new StageResult("cross-encoder", config.recipe().jsonName(), dir, examples.size(), losses.size(), (System.nanoTime() - t0) / 1e9,
-            null, Double.NaN, Double.NaN, Double.NaN, 0).write(dir.resolve(StageResult.FILE));
+            null, Double.NaN, Double.NaN, Double.NaN, 0, trainer.skippedUpdates()).write(dir.resolve(StageResult.FILE));
         return model;
+    }
+
+    /** The dev figures of the model in training (a full-corpus search: minutes on a CPU, so it says how long it took). */
+    private MetricSummary devCheck(TrainableEncoder encoder, String stage, int epoch) {
+        long t0 = System.nanoTime();
+        MetricSummary m = dev.evaluate(encoder);
+        System.err.printf(Locale.ROOT, "%s epoch %d: dev nDCG@10 %.4f  Recall@100 %.4f (%d questions over %d passages, %.0f s)%n", stage, epoch,
+            m.ndcgAt10(), m.recallAt100(), dev.questionIds().size(), dev.corpusSize(), (System.nanoTime() - t0) / 1e9);
+        return m;
     }
 
     /** Logs how well the teacher orders the dev questions' candidates (epoch 0: the fresh head, a random order). */
@@ -384,13 +455,12 @@ public final class TrainingPipeline implements Closeable {
         }
         MetricSummary m = dev.evaluate(teacher);
         log.dev("cross-encoder", epoch, m.ndcgAt10(), m.recallAt100());
-        System.err.printf(Locale.ROOT, "cross-encoder after %d epoch(s): dev nDCG@10 %.4f (re-ranking each question's BM25 top 20 + judged)%n",
+        System.err.printf(Locale.ROOT, "cross-encoder after %d epoch(s): dev nDCG@10 %.4f (re-ranking each dev question's BM25 top 20)%n",
             epoch, m.ndcgAt10());
     }
 
     private DenseRanking ranking(Path model) throws IOException {
-        DenseEvaluation e = evaluate(model);
-        return new DenseRanking(TextEncoder.open(TrainedModelExport.queryTowerOf(model), EncoderOptions.defaults()), e.index(),
+        return new DenseRanking(TextEncoder.open(TrainedModelExport.queryTowerOf(model), EncoderOptions.defaults()), corpusIndex(model),
             Math.max(30, config.mineDepth()));
     }
 
@@ -414,6 +484,7 @@ public final class TrainingPipeline implements Closeable {
             : config.data().toAbsolutePath().normalize().getFileName() + " qrels/" + config.trainSplit() + ".tsv");
         p.addProperty("training_examples", examples);
         p.addProperty("batch_size", s.batchSize());
+        p.addProperty("forward_passes", s.forwardPasses().jsonName());
         p.addProperty("hard_negatives_per_question", s.negativesPerQuestion());
         p.addProperty("epochs", s.epochs());
         p.addProperty("learning_rate", s.learningRate());
@@ -445,6 +516,11 @@ public final class TrainingPipeline implements Closeable {
 
     public List<TrainingExample> labelled() {
         return labelled;
+    }
+
+    /** The held-out dev split (empty when the labelled data comes from a file). */
+    DevSet dev() {
+        return dev;
     }
 
     @Override

@@ -26,6 +26,7 @@ public final class CrossEncoderTrainer {
     private final CrossEncoder model;
     private final TrainingSettings settings;
     private final TrainingLog log;
+    private int skippedUpdates;
 
     /** {@code settings.batchSize()} is questions per update; {@code negativesPerQuestion} pairs each with that many negatives. */
     public CrossEncoderTrainer(CrossEncoder model, TrainingSettings settings, TrainingLog log) {
@@ -39,7 +40,8 @@ public final class CrossEncoderTrainer {
         UpdatePlan plan = UpdatePlan.of(settings, examples.size(), 1);
         int total = plan.total();
         WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(List.of(model.block()), plan.optimizer());
+        ParameterUpdater updater = new ParameterUpdater(List.of(model.block()), plan.optimizer(), settings.maxGradNorm());
+        skippedUpdates = 0;
         Engine engine = TorchRuntime.engine();
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();
@@ -60,16 +62,22 @@ public final class CrossEncoderTrainer {
                         System.err.printf(java.util.Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far)%n", stage,
                             step + 1, updater.skipped());
                     }
+                    skippedUpdates = updater.skipped();
                     step++;
                     losses.add(value);
                     double elapsed = (System.nanoTime() - start) / 1e9;
-                    log.step(stage, epoch, step, value, lr, step * (double) batch / elapsed, elapsed);
+                    log.step(stage, epoch, step, value, lr, updater.lastNorm(), updater.skipped(), step * (double) batch / elapsed, elapsed);
                     bar.stepTo(step);
                     bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", value));
                 }
             }
         }
         return losses;
+    }
+
+    /** Updates of the last {@link #train} call that were skipped because a gradient was not finite. */
+    public int skippedUpdates() {
+        return skippedUpdates;
     }
 
     /**

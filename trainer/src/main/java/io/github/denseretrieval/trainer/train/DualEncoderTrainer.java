@@ -28,6 +28,7 @@ public final class DualEncoderTrainer {
     private final Replicas replicas;
     private final TrainingSettings settings;
     private final TrainingLog log;
+    private int skippedUpdates;
 
     public DualEncoderTrainer(TrainableEncoder encoder, TrainingSettings settings, TrainingLog log) {
         this(Replicas.of(encoder), settings, log);
@@ -53,9 +54,10 @@ public final class DualEncoderTrainer {
         int total = plan.total();
         int done = plan.done();
         WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer());
+        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm());
+        skippedUpdates = 0;
         Engine engine = TorchRuntime.engine();
-        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize());
+        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize(), settings.forwardPasses());
         ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();
@@ -79,10 +81,11 @@ public final class DualEncoderTrainer {
                         System.err.printf(java.util.Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far)%n", stage,
                             step + 1, updater.skipped());
                     }
+                    skippedUpdates = updater.skipped();
                     step++;
                     losses.add(value);
                     double elapsed = (System.nanoTime() - start) / 1e9;
-                    log.step(stage, epoch, step, value, lr, (step - done) * (double) batch / elapsed, elapsed);
+                    log.step(stage, epoch, step, value, lr, updater.lastNorm(), updater.skipped(), (step - done) * (double) batch / elapsed, elapsed);
                     bar.stepTo(step);
                     bar.setExtraMessage(String.format(java.util.Locale.ROOT, " loss %.4f", value));
                 }
@@ -90,5 +93,10 @@ public final class DualEncoderTrainer {
             }
         }
         return losses;
+    }
+
+    /** Updates of the last {@link #train} call that were skipped because a gradient was not finite (each is a row of steps.csv). */
+    public int skippedUpdates() {
+        return skippedUpdates;
     }
 }

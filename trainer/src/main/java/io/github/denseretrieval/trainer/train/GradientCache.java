@@ -21,6 +21,12 @@ import java.util.List;
  * parameter gradient of the full-batch loss. Memory grows with the chunk, not the batch; the
  * price is one extra forward pass. Requires a deterministic encoder (no dropout).
  *
+ * <p>That price buys nothing when the batch needs no splitting: with one device and every side
+ * of the batch within one chunk ({@link ForwardPasses#AUTO}), or when told memory allows
+ * ({@link ForwardPasses#ONE}), the batch is encoded once with a graph and the loss
+ * back-propagated directly, which gives the same gradients (up to float rounding) for one
+ * forward pass instead of two.
+ *
  * <p>With several {@link Replicas}, chunks go round the devices in steps (1) and (3) and step (2)
  * sees the vectors of all of them: the negatives are gathered across devices. The replicas are
  * driven from this one thread (DJL's PyTorch engine allows one gradient collector at a time);
@@ -31,18 +37,36 @@ final class GradientCache {
     private final Replicas replicas;
     private final Engine engine;
     private final int chunk;
+    private final ForwardPasses passes;
 
-    GradientCache(Replicas replicas, Engine engine, int chunk) {
+    GradientCache(Replicas replicas, Engine engine, int chunk, ForwardPasses passes) {
         if (chunk < 1) {
             throw new IllegalArgumentException("chunk size must be >= 1, got " + chunk);
         }
         this.replicas = replicas;
         this.engine = engine;
         this.chunk = chunk;
+        if (passes == ForwardPasses.ONE && replicas.size() > 1) {
+            // Several devices need the cache: it is what gathers their vectors into one loss.
+            throw new IllegalArgumentException("one forward pass per batch needs one device, got " + replicas.size() + "; use --forward-passes auto or two");
+        }
+        this.passes = passes;
+    }
+
+    /** Whether {@code batch} goes through one forward pass with a graph instead of the two of the cache. */
+    boolean isSinglePass(ContrastiveBatch batch) {
+        return switch (passes) {
+            case ONE -> true;
+            case TWO -> false;
+            case AUTO -> replicas.size() == 1 && batch.queries().size() <= chunk && batch.passages().size() <= chunk;
+        };
     }
 
     /** Accumulates the batch's parameter gradients, each replica those of its own chunks; returns the batch loss. */
     float backward(ContrastiveBatch batch, ContrastiveLoss loss) {
+        if (isSinglePass(batch)) {
+            return backwardDirectly(batch, loss);
+        }
         try (NDManager scope = replicas.primary().manager().newSubManager()) {
             NDArray q = encodeWithoutGraph(scope, batch.queries(), TextRole.QUERY);
             NDArray p = encodeWithoutGraph(scope, batch.passages(), TextRole.PASSAGE);
@@ -57,6 +81,21 @@ final class GradientCache {
             }
             backpropagate(batch.queries(), TextRole.QUERY, q.getGradient());
             backpropagate(batch.passages(), TextRole.PASSAGE, p.getGradient());
+            return value;
+        }
+    }
+
+    /** The plain way: one forward pass with a graph over the whole batch, then the loss's own backward pass. */
+    private float backwardDirectly(ContrastiveBatch batch, ContrastiveLoss loss) {
+        TrainableEncoder encoder = replicas.primary();
+        try (NDManager scope = encoder.manager().newSubManager();
+             GradientCollector collector = engine.newGradientCollector()) {
+            NDArray q = encoder.embed(scope, batch.queries(), TextRole.QUERY, true);
+            NDArray p = encoder.embed(scope, batch.passages(), TextRole.PASSAGE, true);
+            NDArray falseNegatives = scope.create(batch.falseNegatives(), new Shape(batch.queries().size(), batch.passages().size()));
+            NDArray l = loss.loss(q, p, falseNegatives);
+            float value = l.getFloat();
+            collector.backward(l);
             return value;
         }
     }

@@ -14,10 +14,12 @@ import java.util.List;
  * DJL's PyTorch engine accumulates gradients across backward passes (the gradient cache relies
  * on it, one pass per chunk) and does not clear them itself, so this class does after each step.
  *
- * <p>A finite loss can still come with a non-finite gradient (an overflow in one layer's
- * backward pass); handed to AdamW it turns the weights into NaN for good. So every step first
- * checks that all gradients are finite, and skips the update when one is not, counting it.
- * Clearing assigns zeros: subtracting a gradient from itself would keep its NaNs.
+ * <p>Each step: (1) the global norm of all gradients; (2) a finite loss can still come with a
+ * non-finite gradient (an overflow in one layer's backward pass), and handed to AdamW it turns the
+ * weights into NaN for good, so a non-finite norm skips the update and counts it; (3) otherwise
+ * the gradients are clipped to the global norm ({@link GlobalNormClipping}) and applied; (4) the
+ * gradients are set to zero either way: assigning zeros clears a NaN, subtracting a gradient from
+ * itself would keep it. Not thread-safe (one training thread).
  */
 final class ParameterUpdater {
 
@@ -25,11 +27,15 @@ final class ParameterUpdater {
 
     private final List<? extends Block> blocks;
     private final Optimizer optimizer;
+    private final GlobalNormClipping clipping;
     private int skipped;
+    private double lastNorm = Double.NaN;
 
-    ParameterUpdater(List<? extends Block> blocks, Optimizer optimizer) {
+    /** @param maxGradNorm global gradient norm the updates are clipped to (0 = no clipping) */
+    ParameterUpdater(List<? extends Block> blocks, Optimizer optimizer, float maxGradNorm) {
         this.blocks = List.copyOf(blocks);
         this.optimizer = optimizer;
+        this.clipping = new GlobalNormClipping(maxGradNorm);
     }
 
     /** Updates every trainable parameter, or none when a gradient is not finite; clears the gradients either way. */
@@ -42,30 +48,37 @@ final class ParameterUpdater {
                 }
             }
         }
-        boolean finite = true;
-        for (Parameter parameter : trainable) {
-            try (NDArray gradient = parameter.getArray().getGradient(); NDArray sum = gradient.sum()) {
-                // One reduction per tensor: a NaN or an infinity anywhere makes the sum non-finite.
-                finite &= Float.isFinite(sum.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat());
+        List<NDArray> gradients = new ArrayList<>(trainable.size());
+        try {
+            for (Parameter parameter : trainable) {
+                gradients.add(parameter.getArray().getGradient());
             }
-        }
-        if (!finite) {
-            skipped++;
-        }
-        for (Parameter parameter : trainable) {
-            NDArray weight = parameter.getArray();
-            try (NDArray gradient = weight.getGradient()) {
-                if (finite) {
-                    optimizer.update(parameter.getId(), weight, gradient);
+            lastNorm = GlobalNormClipping.norm(gradients);
+            boolean finite = Double.isFinite(lastNorm);
+            if (finite) {
+                clipping.clip(gradients, lastNorm);
+                for (int i = 0; i < trainable.size(); i++) {
+                    optimizer.update(trainable.get(i).getId(), trainable.get(i).getArray(), gradients.get(i));
                 }
+            } else {
+                skipped++;
+            }
+            for (NDArray gradient : gradients) {
                 gradient.set(ALL, 0f);
             }
+            return finite;
+        } finally {
+            gradients.forEach(NDArray::close);
         }
-        return finite;
     }
 
     /** Steps skipped so far because a gradient was not finite. */
     int skipped() {
         return skipped;
+    }
+
+    /** The global gradient norm of the last step, before clipping (NaN or infinite when that step was skipped). */
+    double lastNorm() {
+        return lastNorm;
     }
 }

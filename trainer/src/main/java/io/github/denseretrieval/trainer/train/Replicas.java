@@ -1,6 +1,7 @@
 package io.github.denseretrieval.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
@@ -21,6 +22,8 @@ import java.util.List;
  * does not close the encoders.
  */
 public final class Replicas {
+
+    private static final NDIndex ALL = new NDIndex("...");
 
     private final List<TrainableEncoder> encoders;
 
@@ -78,7 +81,9 @@ public final class Replicas {
             for (int r = 1; r < perReplica.size(); r++) {
                 try (NDArray g = perReplica.get(r).get(i).getArray().getGradient();
                      NDArray sum = primaryGradient.toDevice(g.getDevice(), true)) {
-                    g.subi(g).addi(sum);
+                    // Assign, not g - g + sum: a NaN in g would survive the subtraction.
+                    g.set(ALL, 0f);
+                    g.addi(sum);
                 }
             }
             primaryGradient.close();

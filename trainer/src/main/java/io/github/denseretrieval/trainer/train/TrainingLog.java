@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * What a training run leaves behind for people to look at: {@code steps.csv} (per update: stage,
- * epoch, step, loss, learning rate, throughput), {@code dev.csv} (per evaluation: dev nDCG@10 and
+ * epoch, step, loss, learning rate, throughput, the global gradient norm before clipping and the
+ * stage's count of updates skipped for a non-finite gradient so far), {@code dev.csv} (per evaluation: dev nDCG@10 and
  * Recall@100) and two PNG plots drawn with XChart, {@code loss.png} and {@code dev-ndcg.png},
  * redrawn whenever a value is added. Appends, and reads back what is there, so a resumed run (or
  * another recipe in the same folder) continues the same files and curves.
@@ -35,7 +36,7 @@ public final class TrainingLog {
     public TrainingLog(Path dir) throws IOException {
         this.dir = dir;
         Files.createDirectories(dir);
-        header("steps.csv", "stage,epoch,step,global_step,loss,learning_rate,questions_per_s,elapsed_s");
+        header("steps.csv", "stage,epoch,step,global_step,loss,learning_rate,questions_per_s,elapsed_s,grad_norm,skipped_updates");
         header("dev.csv", "stage,epoch,global_step,dev_ndcg@10,dev_recall@100");
         // A resumed run, or a second recipe in the same folder, continues the curves of the earlier ones.
         for (String[] row : rows("steps.csv")) {
@@ -63,10 +64,11 @@ public final class TrainingLog {
         }
     }
 
-    void step(String stage, int epoch, int step, float loss, float learningRate, double questionsPerSecond, double elapsedSeconds) {
+    void step(String stage, int epoch, int step, float loss, float learningRate, double gradientNorm, int skippedUpdates,
+              double questionsPerSecond, double elapsedSeconds) {
         globalStep++;
-        append("steps.csv", String.format(Locale.ROOT, "%s,%d,%d,%d,%.6f,%.3e,%.3f,%.1f", stage, epoch, step, globalStep, loss, learningRate,
-            questionsPerSecond, elapsedSeconds));
+        append("steps.csv", String.format(Locale.ROOT, "%s,%d,%d,%d,%.6f,%.3e,%.3f,%.1f,%.4e,%d", stage, epoch, step, globalStep, loss, learningRate,
+            questionsPerSecond, elapsedSeconds, gradientNorm, skippedUpdates));
         point(losses, stage, globalStep, loss);
         plot("loss.png", "Training loss", "loss", losses);
     }

@@ -36,7 +36,7 @@ class TrainCommandTests {
         Path run = out.resolve("run");
         int code = TrainerCli.run("train", "--recipe", "dpr", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out", run.toString(),
             "--device", "cpu", "--max-train-examples", "8", "--batch-size", "4", "--epochs", "1", "--dev-questions", "4",
-            "--query-max-length", "16", "--passage-max-length", "32", "--freeze-layers", "10", "--no-tensorflow");
+            "--max-passages", "40", "--query-max-length", "16", "--passage-max-length", "32", "--freeze-layers", "10", "--no-tensorflow");
         assertEquals(0, code);
         JsonObject results = JsonParser.parseString(Files.readString(run.resolve("results.json"), StandardCharsets.UTF_8)).getAsJsonObject();
         assertEquals("dpr", results.getAsJsonArray("stages").get(0).getAsJsonObject().get("stage").getAsString());
@@ -52,7 +52,7 @@ class TrainCommandTests {
 
         // A second run in the same folder reuses the finished stage instead of training again.
         assertEquals(0, TrainerCli.run("train", "--recipe", "dpr", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out",
-            run.toString(), "--device", "cpu", "--max-train-examples", "8", "--batch-size", "4", "--dev-questions", "4", "--resume"));
+            run.toString(), "--device", "cpu", "--max-train-examples", "8", "--batch-size", "4", "--dev-questions", "4", "--max-passages", "40", "--resume"));
         assertEquals(3, Files.readAllLines(run.resolve("steps.csv")).size());
     }
 
@@ -61,7 +61,7 @@ class TrainCommandTests {
         Path run = out.resolve("run");
         assertEquals(0, TrainerCli.run("train", "--recipe", "dpr", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out",
             run.toString(), "--device", "cpu", "--max-train-examples", "8", "--batch-size", "4", "--epochs", "1", "--dev-questions", "4",
-            "--query-max-length", "16", "--passage-max-length", "32", "--freeze-layers", "10", "--no-tensorflow", "--separate-towers",
+            "--max-passages", "40", "--query-max-length", "16", "--passage-max-length", "32", "--freeze-layers", "10", "--no-tensorflow", "--separate-towers",
             "--lr", "1e-4"));
         Path passages = run.resolve("dpr/onnx");
         Path questions = run.resolve("dpr/query/onnx");

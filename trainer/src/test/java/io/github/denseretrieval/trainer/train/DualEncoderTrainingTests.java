@@ -57,7 +57,7 @@ class DualEncoderTrainingTests {
         assertTrue(examples.stream().allMatch(e -> e.negatives().size() == 1 && !e.positiveIds().contains(e.negatives().get(0).id())));
 
         // Batch 8 with chunks of 4: the gradient cache has to stitch two chunks per side.
-        TrainingSettings settings = new TrainingSettings(8, 4, 1, 5, 0, 5e-5f, 0f, 0.01f, 0.02f, 0.1f, 7);
+        TrainingSettings settings = new TrainingSettings(8, 4, ForwardPasses.AUTO, 1, 5, 0, 5e-5f, 0f, 0.01f, 1f, 0.02f, 0.1f, 7);
         try (TrainableEncoder encoder = TrainableEncoder.open(base, Device.cpu(), 32, 64)) {
             encoder.tower(TextRole.PASSAGE).freezeBottom(8);
             List<Float> losses = new DualEncoderTrainer(encoder, settings, new TrainingLog(out.resolve("log")))

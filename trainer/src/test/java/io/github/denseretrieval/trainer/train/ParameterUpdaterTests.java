@@ -1,12 +1,14 @@
 package io.github.denseretrieval.trainer.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
@@ -20,24 +22,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A crafted non-finite gradient is skipped and cleared; a finite one is applied. */
+/**
+ * Crafted gradients on a real DJL layer (PyTorch engine): a linear layer {@code y = W x + b}
+ * with {@code loss = scale * sum(y)} has gradient {@code scale * x} in every row of {@code W} and
+ * {@code scale} in every element of {@code b}, so an input holding an infinity, or huge values,
+ * gives the non-finite or huge gradient wanted.
+ */
 class ParameterUpdaterTests {
 
     @Test
-    void aNonFiniteGradientSkipsTheStepAndIsClearedToZero() {
+    void aNaNGradientSkipsTheStepAndIsClearedToZero() {
         try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
-            Linear layer = Linear.builder().setUnits(2).build();
-            layer.setInitializer(Initializer.ONES, Parameter.Type.WEIGHT);
-            layer.initialize(manager, DataType.FLOAT32, new Shape(1, 3));
+            Linear layer = layer(manager);
             Parameter weight = layer.getParameters().get("weight");
             float[] before = weight.getArray().toFloatArray();
-            ParameterUpdater updater = new ParameterUpdater(List.of(layer),
-                Optimizer.adamW().optLearningRateTracker(Tracker.fixed(0.1f)).build());
+            ParameterUpdater updater = new ParameterUpdater(List.of(layer), adamW(), 1f);
 
-            // A finite loss whose gradient is not: the input holds an infinity and the output is multiplied by 0.
+            // The input holds an infinity and the output is multiplied by 0: the gradient 0 * inf is NaN.
             backward(manager, layer, new float[] {1f, Float.POSITIVE_INFINITY, 1f}, 0f);
+            assertTrue(Float.isNaN(weight.getArray().getGradient().toFloatArray()[1]), "the crafted gradient holds a NaN");
             assertFalse(updater.step());
             assertEquals(1, updater.skipped());
+            assertTrue(Double.isNaN(updater.lastNorm()));
             assertArrayEquals(before, weight.getArray().toFloatArray(), "weights untouched by the skipped step");
             assertArrayEquals(new float[6], weight.getArray().getGradient().toFloatArray(), "NaN gradients cleared to 0");
 
@@ -51,12 +57,113 @@ class ParameterUpdaterTests {
         }
     }
 
-    private static void backward(NDManager manager, Linear layer, float[] input, float scale) {
+    @Test
+    void anInfiniteGradientWithAFiniteLossIsSkipped() {
+        try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
+            Linear layer = layer(manager, Initializer.ZEROS);
+            Parameter weight = layer.getParameters().get("weight");
+            float[] before = weight.getArray().toFloatArray();
+            ParameterUpdater updater = new ParameterUpdater(List.of(layer), sgd(), 1f);
+            // Zero weights and bias: the loss is 0, but the weight gradient 10 * 3e38 overflows float32 to infinity.
+            float loss = backward(manager, layer, new float[] {3e38f, 1f, 1f}, 10f);
+            assertEquals(0f, loss);
+            assertEquals(Float.POSITIVE_INFINITY, weight.getArray().getGradient().toFloatArray()[0]);
+            assertFalse(updater.step(), "an infinite gradient must not reach the optimizer");
+            assertEquals(1, updater.skipped());
+            assertEquals(Double.POSITIVE_INFINITY, updater.lastNorm());
+            assertArrayEquals(before, weight.getArray().toFloatArray());
+            assertArrayEquals(new float[6], weight.getArray().getGradient().toFloatArray());
+        }
+    }
+
+    @Test
+    void aHugeFiniteGradientIsClippedToTheMaxNormNotSkipped() {
+        try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
+            Linear layer = layer(manager);
+            // Every weight's gradient is 3e38, finite in float32, but its square (and the float sum of six of them) is not.
+            backward(manager, layer, new float[] {3e38f, 3e38f, 3e38f}, 1f);
+            float[] weightsBefore = layer.getParameters().get("weight").getArray().toFloatArray();
+            float[] biasBefore = layer.getParameters().get("bias").getArray().toFloatArray();
+            ParameterUpdater updater = new ParameterUpdater(List.of(layer), sgd(), 1f);
+            assertTrue(updater.step(), "a finite gradient, however large, is applied");
+            assertEquals(0, updater.skipped());
+            assertEquals(Math.sqrt(6) * 3e38, updater.lastNorm(), 1e32);
+            // SGD with learning rate 1: the weight change is minus the clipped gradient.
+            float[] weightsAfter = layer.getParameters().get("weight").getArray().toFloatArray();
+            float[] biasAfter = layer.getParameters().get("bias").getArray().toFloatArray();
+            double squares = 0;
+            for (int i = 0; i < weightsAfter.length; i++) {
+                double delta = weightsBefore[i] - weightsAfter[i];
+                assertEquals(1 / Math.sqrt(6), delta, 1e-6, "each of the six equal gradients becomes 1/sqrt(6)");
+                squares += delta * delta;
+            }
+            for (int i = 0; i < biasAfter.length; i++) {
+                squares += Math.pow(biasBefore[i] - biasAfter[i], 2);
+            }
+            assertEquals(1.0, Math.sqrt(squares), 1e-5, "the applied update has the max norm");
+        }
+    }
+
+    @Test
+    void aGradientBelowTheMaxNormIsAppliedUnchanged() {
+        try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
+            Linear layer = layer(manager);
+            backward(manager, layer, new float[] {0.1f, 0.2f, 0.2f}, 0.1f);
+            float[] gradient = layer.getParameters().get("weight").getArray().getGradient().toFloatArray();
+            float[] before = layer.getParameters().get("weight").getArray().toFloatArray();
+            ParameterUpdater updater = new ParameterUpdater(List.of(layer), sgd(), 1f);
+            assertTrue(updater.step());
+            float[] after = layer.getParameters().get("weight").getArray().toFloatArray();
+            for (int i = 0; i < after.length; i++) {
+                assertEquals(gradient[i], before[i] - after[i], 1e-7);
+            }
+        }
+    }
+
+    @Test
+    void clearedGradientsDoNotLeakIntoTheNextBackwardPass() {
+        try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
+            Linear layer = layer(manager);
+            Parameter weight = layer.getParameters().get("weight");
+            ParameterUpdater updater = new ParameterUpdater(List.of(layer), sgd(), 0f);
+            backward(manager, layer, new float[] {Float.NaN, 1f, 1f}, 1f);
+            assertFalse(updater.step());
+            // PyTorch adds each backward pass's gradient to the one there: after a true clear, it is exactly the new one.
+            backward(manager, layer, new float[] {1f, 2f, 3f}, 1f);
+            assertArrayEquals(new float[] {1f, 2f, 3f, 1f, 2f, 3f}, weight.getArray().getGradient().toFloatArray());
+            assertTrue(updater.step());
+            assertArrayEquals(new float[6], weight.getArray().getGradient().toFloatArray(), "cleared after an applied step too");
+        }
+    }
+
+    private static Linear layer(NDManager manager) {
+        return layer(manager, Initializer.ONES);
+    }
+
+    /** Two outputs of three inputs, weights from {@code weights}, bias 0 (DJL's default). */
+    private static Linear layer(NDManager manager, Initializer weights) {
+        Linear layer = Linear.builder().setUnits(2).build();
+        layer.setInitializer(weights, Parameter.Type.WEIGHT);
+        layer.initialize(manager, DataType.FLOAT32, new Shape(1, 3));
+        return layer;
+    }
+
+    private static Optimizer adamW() {
+        return Optimizer.adamW().optLearningRateTracker(Tracker.fixed(0.1f)).build();
+    }
+
+    private static Optimizer sgd() {
+        return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(1f)).build();
+    }
+
+    /** Back-propagates {@code scale * sum(layer(input))}, accumulating into the gradients; returns the loss. */
+    private static float backward(NDManager manager, Linear layer, float[] input, float scale) {
         try (GradientCollector collector = TorchRuntime.engine().newGradientCollector()) {
             NDArray x = manager.create(input, new Shape(1, 3));
-            NDArray out = layer.forward(new ai.djl.training.ParameterStore(manager, false), new ai.djl.ndarray.NDList(x), true)
-                .singletonOrThrow();
-            collector.backward(out.mul(scale).sum());
+            NDArray out = layer.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
+            NDArray loss = out.mul(scale).sum();
+            collector.backward(loss);
+            return loss.getFloat();
         }
     }
 }

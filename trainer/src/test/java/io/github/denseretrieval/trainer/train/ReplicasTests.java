@@ -47,7 +47,7 @@ class ReplicasTests {
     void twoReplicasReachTheWeightsOfOneEncoder(@TempDir Path out) throws IOException {
         List<TrainingExample> examples = examples();
         // Six questions and twelve passages in chunks of two: both replicas get chunks of both sides.
-        TrainingSettings settings = new TrainingSettings(6, 2, 1, 2, 0, 1e-4f, 0f, 0.01f, 0.05f, 0.1f, 3);
+        TrainingSettings settings = new TrainingSettings(6, 2, ForwardPasses.AUTO, 1, 2, 0, 1e-4f, 0f, 0.01f, 1f, 0.05f, 0.1f, 3);
         Map<String, FloatTensor> single;
         try (TrainableEncoder encoder = open()) {
             new DualEncoderTrainer(encoder, settings, new TrainingLog(out.resolve("single"))).train("single", examples, 1, (e, s) -> { });
