@@ -11,6 +11,7 @@ import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Run;
 import io.github.denseretrieval.trainer.metrics.ScoredDoc;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -65,11 +66,8 @@ public final class ChunkingEvaluation implements Callable<Integer> {
     @Option(names = "--out", description = "Write the results as JSON to this file.")
     Path out;
 
-    @Option(names = "--heap", defaultValue = "2g", description = "Elasticsearch heap (default: ${DEFAULT-VALUE}).")
-    String heap;
-
-    @Option(names = "--root", defaultValue = ".", description = "Repository root (es-config/, plugin zip, distribution).")
-    Path root;
+    @Mixin
+    NodeCommandOptions nodeOptions = new NodeCommandOptions();
 
     public static void main(String[] args) {
         System.exit(CommandRunner.run(new ChunkingEvaluation(), new java.io.PrintWriter(System.err, true), args));
@@ -77,12 +75,13 @@ public final class ChunkingEvaluation implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dataDir = data != null ? data : root.resolve("../shared/data/scifact").normalize();
+        Path root = nodeOptions.root();
+        Path dataDir = nodeOptions.dataDir(data);
         BeirDataset dataset = BeirDataset.open(dataDir);
         EvaluationSet set = EvaluationSet.load(dataset, split, maxQueries, maxPassages);
         Path esConfig = root.resolve("es-config");
-        Path work = ElasticsearchNode.Options.defaultWorkDir(root, "chunking");
-        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, 0, heap, true);
+        Path work = nodeOptions.workDir("chunking");
+        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, 0, nodeOptions.heap(), true);
         ObjectNode results = ClusterClient.json().createObjectNode();
         results.put("dataset", dataDir.getFileName().toString()).put("split", split).put("passages", set.passages().size())
             .put("questions", set.queries().size());

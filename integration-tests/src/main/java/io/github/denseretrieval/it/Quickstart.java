@@ -12,6 +12,7 @@ import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
 import io.github.denseretrieval.trainer.metrics.Run;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -69,14 +70,8 @@ public final class Quickstart implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "0", description = "HTTP port on 127.0.0.1 (default: a free one).")
     int port;
 
-    @Option(names = "--heap", defaultValue = "2g", description = "Elasticsearch heap (default: ${DEFAULT-VALUE}).")
-    String heap;
-
-    @Option(names = "--work-dir", description = "Where the node lives (default: build/quickstart, or /tmp when run as root).")
-    Path workDir;
-
-    @Option(names = "--root", defaultValue = ".", description = "Repository root (es-config/, plugin zip, distribution).")
-    Path root;
+    @Mixin
+    NodeCommandOptions nodeOptions = new NodeCommandOptions();
 
     public static void main(String[] args) {
         System.exit(run(new java.io.PrintWriter(System.err, true), args));
@@ -89,7 +84,8 @@ public final class Quickstart implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path dataDir = data != null ? data : root.resolve("../shared/data/scifact").normalize();
+        Path root = nodeOptions.root();
+        Path dataDir = nodeOptions.dataDir(data);
         if (!Files.isDirectory(dataDir)) {
             throw new IllegalArgumentException("no BEIR dataset at " + dataDir + ". Pass --data DIR with a BEIR folder "
                 + "(corpus.jsonl, queries.jsonl, qrels/<split>.tsv), e.g. a BEIR dataset unzipped from the BEIR benchmark.");
@@ -102,9 +98,9 @@ public final class Quickstart implements Callable<Integer> {
                 + problems.subList(0, Math.min(5, problems.size())));
         }
         String datasetName = dataDir.toAbsolutePath().normalize().getFileName().toString();
-        Path work = workDir != null ? workDir : ElasticsearchNode.Options.defaultWorkDir(root, "quickstart");
+        Path work = nodeOptions.workDir("quickstart");
         Files.createDirectories(work);
-        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, port, heap, false);
+        ElasticsearchNode.Options options = ElasticsearchNode.Options.inRepository(root, work, port, nodeOptions.heap(), false);
         System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin in " + work + " ...");
         ElasticsearchNode node = ElasticsearchNode.start(options);
         CountDownLatch forever = new CountDownLatch(1);
@@ -200,8 +196,8 @@ public final class Quickstart implements Callable<Integer> {
             if (o.ndcg() > bestTrain + 1e-9) {
                 bestTrain = o.ndcg();
                 bestName = child + " + " + choice.name();
-                body = FusionSearchBody.write(choice.spec(), root.resolve("es-config/searches/" + child + ".json"),
-                    root.resolve("es-config/searches/dense.json"), FusionStudy.WINDOW);
+                body = FusionSearchBody.write(choice.spec(), nodeOptions.root().resolve("es-config/searches/" + child + ".json"),
+                    nodeOptions.root().resolve("es-config/searches/dense.json"), FusionStudy.WINDOW);
             }
         }
         ObjectNode record = meta.putObject("hybrid_tuning");

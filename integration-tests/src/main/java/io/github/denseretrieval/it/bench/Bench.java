@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.it.ClusterClient;
 import io.github.denseretrieval.it.CommandRunner;
 import io.github.denseretrieval.it.ElasticsearchNode;
+import io.github.denseretrieval.it.NodeCommandOptions;
 import io.github.denseretrieval.it.SearchTemplates;
 import io.github.denseretrieval.trainer.beir.BeirDataset;
 import io.github.denseretrieval.trainer.beir.Passage;
 import io.github.denseretrieval.trainer.eval.EvaluationSet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,14 +55,8 @@ public final class Bench implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "bge-small-en-v1.5", description = "The bundled model to measure (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--heap", defaultValue = "2g", description = "Elasticsearch heap (default: ${DEFAULT-VALUE}).")
-    String heap;
-
-    @Option(names = "--work-dir", description = "Where the node lives (default: build/bench, or /tmp when run as root).")
-    Path workDir;
-
-    @Option(names = "--root", defaultValue = ".", description = "Repository root (es-config/, plugin zip, distribution, model folders).")
-    Path root;
+    @Mixin
+    NodeCommandOptions nodeOptions = new NodeCommandOptions();
 
     public static void main(String[] args) {
         System.exit(run(new PrintWriter(System.err, true), args));
@@ -73,11 +69,12 @@ public final class Bench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path root = nodeOptions.root();
         List<String> suites = suite.equals("all") ? SUITES : List.of(suite);
         if (!SUITES.containsAll(suites)) {
             throw new IllegalArgumentException("unknown suite [" + suite + "]; valid suites are " + SUITES + " and all");
         }
-        Path dataDir = data != null ? data : root.resolve("../shared/data/scifact").normalize();
+        Path dataDir = nodeOptions.dataDir(data);
         if (!Files.isDirectory(dataDir)) {
             throw new IllegalArgumentException("no BEIR dataset at " + dataDir + "; pass --data DIR (corpus.jsonl, queries.jsonl, qrels/)");
         }
@@ -98,10 +95,10 @@ public final class Bench implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "in-process: %.2f passages/s%n", local.passagesPerSecond());
         }
 
-        Path work = workDir != null ? workDir : ElasticsearchNode.Options.defaultWorkDir(root, "bench");
+        Path work = nodeOptions.workDir("bench");
         Files.createDirectories(work);
         // Every suite starts its own node(s) from a fresh folder, one at a time, so no suite inherits another's index or memory.
-        BenchNodes nodes = new BenchNodes(root, work, heap);
+        BenchNodes nodes = new BenchNodes(root, work, nodeOptions.heap());
         SearchTemplates templates = SearchTemplates.load(root.resolve("es-config"));
         for (String s : suites) {
             ObjectNode result = switch (s) {
