@@ -49,7 +49,7 @@ final class IngestSuite {
         try (BenchNodes.Session s = nodes.start(model, List.of())) {
             warmUp(s, passages);
             for (int clients : new int[] {1, 4}) {
-                for (int bulk : quick ? new int[] {50} : new int[] {50, 200, 500}) {
+                for (int bulk : quick ? new int[] {50} : new int[] {50, 500}) {
                     ObjectNode row = measure(s, model, passages, bulk, clients, DEFAULT_BATCH_SIZE, local, rows);
                     best = best == null || row.get("ratio").asDouble() > best.get("ratio").asDouble() ? row : best;
                 }
@@ -57,7 +57,7 @@ final class IngestSuite {
         }
         int bulk = best.get("bulk_size").asInt();
         int clients = best.get("clients").asInt();
-        for (int batch : quick ? new int[] {8} : new int[] {8, 16, 64}) {
+        for (int batch : quick ? new int[] {8} : new int[] {8, 16}) {
             try (BenchNodes.Session s = nodes.start(model, List.of(BATCH_SIZE_SETTING + ": " + batch))) {
                 warmUp(s, passages);
                 ObjectNode row = measure(s, model, passages, bulk, clients, batch, local, rows);
