@@ -62,7 +62,9 @@ final class ScaleSuite {
                     System.out.printf(Locale.ROOT, "scale: %d vectors indexed%n", indexed);
                 }
             }
-            // One segment at every size, so the figures follow the size of one graph, not how flushes fell.
+            // One segment at every size, so the figures follow the size of one graph, not how flushes fell;
+            // the refresh first turns the indexing buffer into a segment the merge can see.
+            client.sendOk("POST", "/" + INDEX + "/_refresh", null);
             client.sendOk("POST", "/" + INDEX + "/_forcemerge?max_num_segments=1", null);
             client.sendOk("POST", "/" + INDEX + "/_refresh", null);
             double fillSeconds = (System.nanoTime() - start) / 1e9;
@@ -101,8 +103,9 @@ final class ScaleSuite {
     private static void createIndex(ClusterClient client, BenchNodes.Session session, LocalEncoding local) throws IOException {
         client.send("DELETE", "/" + INDEX, null);
         ObjectNode body = ClusterClient.json().createObjectNode();
+        // Store stats are cached for 10 s by default, which would report the previous size's bytes.
         body.putObject("settings").put("number_of_shards", 1).put("number_of_replicas", 0).put("index.default_pipeline", "_none")
-            .put("refresh_interval", "-1");
+            .put("refresh_interval", "-1").put("index.store.stats_refresh_interval", "0ms");
         int dims = local.passageVectors().values().iterator().next().length;
         body.putObject("mappings").putObject("properties").set("text_vector", session.setup().vectorMapping(dims));
         client.sendOk("PUT", "/" + INDEX, body.toString());
