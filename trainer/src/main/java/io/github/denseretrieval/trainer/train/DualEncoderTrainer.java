@@ -65,7 +65,7 @@ public final class DualEncoderTrainer {
         int total = plan.total();
         int done = plan.done();
         WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm());
+        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm(), replicas.size());
         skippedUpdates = 0;
         Engine engine = TorchRuntime.engine();
         GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize(), settings.forwardPasses());
