@@ -71,6 +71,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--negatives", defaultValue = "1", description = "Hard negatives per question (default: ${DEFAULT-VALUE}, as DPR).")
     int negatives;
 
+    @Option(names = "--negative-window", description = {"FROM:TO (1-based BM25 ranks, judged passages not counted): draw --negatives BM25",
+        "negatives per question from these ranks again every epoch, instead of the top ones every epoch (e.g. 3:30)."})
+    String negativeWindow;
+
     @Option(names = "--epochs", defaultValue = "2", description = "Epochs per dual-encoder stage (default: ${DEFAULT-VALUE}).")
     int epochs;
 
@@ -181,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
             devFraction, mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
-            pairPretrainOn.equals("labelled"));
+            pairPretrainOn.equals("labelled"), windowFrom(), windowTo());
         long start = System.nanoTime();
         List<StageResult> results;
         try (TrainingPipeline pipeline = TrainingPipeline.open(config)) {
@@ -202,6 +206,24 @@ final class TrainCommand implements Callable<Integer> {
         }
         System.out.println("model folder: " + results.get(results.size() - 1).model());
         return 0;
+    }
+
+    /** 0-based first rank of --negative-window (0 without one). */
+    private int windowFrom() {
+        return negativeWindow == null ? 0 : Integer.parseInt(window()[0].trim()) - 1;
+    }
+
+    /** Rank after the last of --negative-window (0 without one). */
+    private int windowTo() {
+        return negativeWindow == null ? 0 : Integer.parseInt(window()[1].trim());
+    }
+
+    private String[] window() {
+        String[] parts = negativeWindow.split(":");
+        if (parts.length != 2 || !parts[0].trim().matches("\\d+") || !parts[1].trim().matches("\\d+")) {
+            throw new IllegalArgumentException("--negative-window must be FROM:TO (1-based ranks, e.g. 3:30), got [" + negativeWindow + "]");
+        }
+        return parts;
     }
 
     private static String figure(double value) {

@@ -130,7 +130,8 @@ public final class DevSet {
         List<String> ids = new ArrayList<>(questions.keySet());
         float[][] q = encoder.encode(ids.stream().map(questions::get).toList(), TextRole.QUERY, 32);
         float[][] p;
-        boolean frozen = encoder.tower(TextRole.PASSAGE).frozenLayers() >= 0;
+        // With only the embeddings frozen, keeping their outputs (2 GB for SciFact at 256 tokens) would save a 13th of the work.
+        boolean frozen = encoder.tower(TextRole.PASSAGE).frozenLayers() > 0;
         if (frozen && (belowTrainable == null || !belowTrainable.validFor(encoder))) {
             try (ProgressBar bar = progressBar("dev corpus, frozen layers")) {
                 belowTrainable = encoder.belowTrainable(texts(), TextRole.PASSAGE, 16, bar::stepTo);

@@ -28,6 +28,9 @@ import java.util.List;
  * @param denoiseThreshold   candidates the cross-encoder scores above it are dropped as likely positives
  * @param augmentQuestions   pseudo questions to label (0 disables augmentation)
  * @param separateTowers     a question tower and a passage tower instead of one shared encoder
+ * @param negativeWindowFrom first BM25 rank (0-based, positives removed) hard negatives are drawn from each epoch
+ * @param negativeWindowTo   rank after the last one of that window; 0: no drawing, the top {@code dual.negativesPerQuestion()}
+ *                           BM25 passages are every epoch's negatives
  * @param pairPretrainOnLabelled PAIR pre-trains on the labelled data instead of the teacher's pseudo labels (the paper's
  *                           "without pseudo data" ablation; for a teacher too weak to label anything confidently)
  */
@@ -37,7 +40,7 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
                              int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, double devFraction, int mineDepth,
                              float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
                              boolean exportTensorflow, boolean resume, boolean separateTowers,
-                             boolean pairPretrainOnLabelled) {
+                             boolean pairPretrainOnLabelled, int negativeWindowFrom, int negativeWindowTo) {
 
     public PipelineConfig {
         if (devices.isEmpty()) {
@@ -54,6 +57,10 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
         if (separateTowers && recipe == Recipe.PAIR) {
             throw new IllegalArgumentException("the pair recipe needs one shared encoder: its passage-centric loss compares passages with "
                 + "passages and questions in one space; drop --separate-towers");
+        }
+        if (negativeWindowTo != 0 && (negativeWindowFrom < 0 || negativeWindowTo <= negativeWindowFrom)) {
+            throw new IllegalArgumentException("--negative-window must be FROM:TO with 1 <= FROM <= TO, got " + (negativeWindowFrom + 1) + ":"
+                + negativeWindowTo);
         }
         if (crossBatch < 2) {
             throw new IllegalArgumentException("cross batch must be >= 2, got " + crossBatch);

@@ -18,6 +18,7 @@ import io.github.denseretrieval.trainer.metrics.MetricSummary;
 import io.github.denseretrieval.trainer.metrics.Qrels;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.mining.NegativeMiner;
+import io.github.denseretrieval.trainer.mining.SampledNegatives;
 import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
@@ -39,6 +40,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * Runs a recipe stage by stage. Every stage leaves its artifact under the run folder
@@ -137,10 +139,12 @@ public final class TrainingPipeline implements Closeable {
             config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), corpus.size());
         List<StageResult> results = new ArrayList<>();
         List<TrainingExample> bm25Mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
+        IntFunction<List<TrainingExample>> bm25Negatives = config.negativeWindowTo() > 0 ? sampledBm25Negatives(SampledNegatives.Judge.NONE)
+            : epoch -> bm25Mined;
         switch (config.recipe()) {
-            case DPR -> results.add(dualEncoderStage("dpr", config.baseModel(), bm25Mined, config.dual()));
+            case DPR -> results.add(dualEncoderStage("dpr", config.baseModel(), bm25Negatives, config.dual(), true));
             case ROCKETQA -> {
-                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Mined, crossBatch());
+                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
                 results.add(m1);
                 List<TrainingExample> denoised = denoisedNegatives(m1.model());
                 results.add(dualEncoderStage("m2-denoised", config.baseModel(), denoised, crossBatch()));
@@ -156,14 +160,21 @@ public final class TrainingPipeline implements Closeable {
                 }
             }
             case PAIR -> {
-                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Mined, crossBatch());
+                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
                 List<TrainingExample> denoised = denoisedNegatives(m1.model());
                 // Stage names differ by pre-training data, so the two variants can share a run folder.
                 String suffix = config.pairPretrainOnLabelled() ? "-labelled" : "";
-                List<TrainingExample> pretrainData = config.pairPretrainOnLabelled() ? bm25Mined : pseudoLabelled(m1.model());
-                if (pretrainData.size() < 2) {
+                IntFunction<List<TrainingExample>> pretrainData;
+                if (config.pairPretrainOnLabelled()) {
+                    // The teacher exists by now: it judges the window, as it denoises M1's candidates.
+                    pretrainData = config.negativeWindowTo() > 0 ? teacherJudgedBm25Negatives(m1.model()) : bm25Negatives;
+                } else {
+                    List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                    pretrainData = epoch -> pseudo;
+                }
+                if (pretrainData.apply(1).size() < 2) {
                     throw new IllegalStateException("PAIR pre-training needs pseudo-labelled data, but the cross-encoder labelled "
-                        + pretrainData.size() + " examples (--augment " + config.augmentQuestions() + ", --positive-threshold "
+                        + pretrainData.apply(1).size() + " examples (--augment " + config.augmentQuestions() + ", --positive-threshold "
                         + config.positiveThreshold() + "); raise --augment, lower --positive-threshold, train the cross-encoder longer, "
                         + "or pre-train on the labelled data (--pair-pretrain-data labelled)");
                 }
@@ -175,6 +186,24 @@ public final class TrainingPipeline implements Closeable {
             }
         }
         return results;
+    }
+
+    /** BM25 hard negatives drawn each epoch from {@code --negative-window}, without those {@code judge} calls likely positive. */
+    private IntFunction<List<TrainingExample>> sampledBm25Negatives(SampledNegatives.Judge judge) {
+        // Ranks are counted after the judged positives are removed: search deep enough for a question with several of them.
+        NegativeMiner deep = new NegativeMiner(corpus, q -> bm25.search(q, config.negativeWindowTo() + 20));
+        int count = Math.max(1, config.dual().negativesPerQuestion());
+        SampledNegatives sampled = new SampledNegatives(labelled, deep, config.negativeWindowFrom(), config.negativeWindowTo(), judge, count,
+            config.dual().seed());
+        System.err.printf(Locale.ROOT, "BM25 negatives: %d per question and epoch, drawn from ranks %d-%d; %d candidates judged likely positive%n",
+            count, config.negativeWindowFrom() + 1, config.negativeWindowTo(), sampled.judgedOut());
+        return sampled::forEpoch;
+    }
+
+    private IntFunction<List<TrainingExample>> teacherJudgedBm25Negatives(Path m1) throws IOException {
+        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
+            return sampledBm25Negatives(new CrossEncoderJudge(teacher, config.denoiseThreshold()));
+        }
     }
 
     private TrainingSettings crossBatch() {
@@ -191,6 +220,13 @@ public final class TrainingPipeline implements Closeable {
     /** As above; {@code evaluated} false skips the evaluation split (intermediate models). */
     StageResult dualEncoderStage(String stage, Path warmStart, List<TrainingExample> examples, TrainingSettings settings, boolean evaluated)
         throws IOException {
+        return dualEncoderStage(stage, warmStart, epoch -> examples, settings, evaluated);
+    }
+
+    /** As above with each epoch's examples from {@code perEpoch} (hard negatives drawn again each epoch). */
+    StageResult dualEncoderStage(String stage, Path warmStart, IntFunction<List<TrainingExample>> perEpoch, TrainingSettings settings,
+                                 boolean evaluated) throws IOException {
+        List<TrainingExample> examples = perEpoch.apply(1);
         Path dir = config.out().resolve(stage);
         Path resultFile = dir.resolve(StageResult.FILE);
         if (Files.exists(resultFile)) {
@@ -233,7 +269,7 @@ public final class TrainingPipeline implements Closeable {
                 log.dev(stage, 0, m.ndcgAt10(), m.recallAt100());
             }
             MetricSummary[] lastDev = new MetricSummary[1];
-            losses = trainer.train(stage, examples, firstEpoch, (epoch, step) -> {
+            losses = trainer.train(stage, perEpoch, firstEpoch, (epoch, step) -> {
                 try {
                     if (!dev.isEmpty()) {
                         MetricSummary m = devCheck(encoder, stage, epoch);
@@ -486,6 +522,9 @@ public final class TrainingPipeline implements Closeable {
         p.addProperty("batch_size", s.batchSize());
         p.addProperty("forward_passes", s.forwardPasses().jsonName());
         p.addProperty("hard_negatives_per_question", s.negativesPerQuestion());
+        if (config.negativeWindowTo() > 0) {
+            p.addProperty("bm25_negative_window", (config.negativeWindowFrom() + 1) + ":" + config.negativeWindowTo());
+        }
         p.addProperty("epochs", s.epochs());
         p.addProperty("learning_rate", s.learningRate());
         p.addProperty("temperature", s.temperature());

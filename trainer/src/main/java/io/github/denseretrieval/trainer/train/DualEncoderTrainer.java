@@ -46,6 +46,17 @@ public final class DualEncoderTrainer {
      * the schedule then continues where it stopped). Returns the per-update losses.
      */
     public List<Float> train(String stage, List<TrainingExample> examples, int firstEpoch, EpochListener listener) {
+        return train(stage, epoch -> examples, firstEpoch, listener);
+    }
+
+    /**
+     * As {@link #train(String, List, int, EpochListener)} with each epoch's examples from
+     * {@code perEpoch} (1-based epoch), e.g. hard negatives drawn again every epoch; every epoch
+     * must give the same number of examples.
+     */
+    public List<Float> train(String stage, java.util.function.IntFunction<List<TrainingExample>> perEpoch, int firstEpoch,
+                             EpochListener listener) {
+        List<TrainingExample> examples = perEpoch.apply(firstEpoch);
         if (examples.size() < 2) {
             throw new IllegalArgumentException("stage [" + stage + "] has " + examples.size() + " training examples; at least 2 are needed");
         }
@@ -54,7 +65,7 @@ public final class DualEncoderTrainer {
         int total = plan.total();
         int done = plan.done();
         WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm());
+        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm(), replicas.size());
         skippedUpdates = 0;
         Engine engine = TorchRuntime.engine();
         GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize(), settings.forwardPasses());
@@ -65,7 +76,7 @@ public final class DualEncoderTrainer {
         try (ProgressBar bar = plan.progressBar(stage)) {
             bar.stepTo(done);
             for (int epoch = firstEpoch; epoch <= settings.epochs() && step < total; epoch++) {
-                List<TrainingExample> order = new ArrayList<>(examples);
+                List<TrainingExample> order = new ArrayList<>(epoch == firstEpoch ? examples : perEpoch.apply(epoch));
                 // A seed per epoch, so a resumed run sees the batches the uninterrupted run would have.
                 Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));
                 for (int from = 0; from + batch <= order.size() && step < total; from += batch) {

@@ -28,11 +28,25 @@ final class ParameterUpdater {
     private final List<? extends Block> blocks;
     private final Optimizer optimizer;
     private final GlobalNormClipping clipping;
+    private final int copies;
     private int skipped;
     private double lastNorm = Double.NaN;
 
     /** @param maxGradNorm global gradient norm the updates are clipped to (0 = no clipping) */
     ParameterUpdater(List<? extends Block> blocks, Optimizer optimizer, float maxGradNorm) {
+        this(blocks, optimizer, maxGradNorm, 1);
+    }
+
+    /**
+     * As above for {@code copies} replicas of one model whose {@code blocks} all hold the same
+     * (all-reduced) gradients: the model's gradient norm is the norm over all of them divided by
+     * {@code sqrt(copies)}, so that clipping does not depend on the number of devices.
+     */
+    ParameterUpdater(List<? extends Block> blocks, Optimizer optimizer, float maxGradNorm, int copies) {
+        if (copies < 1) {
+            throw new IllegalArgumentException("copies must be >= 1, got " + copies);
+        }
+        this.copies = copies;
         this.blocks = List.copyOf(blocks);
         this.optimizer = optimizer;
         this.clipping = new GlobalNormClipping(maxGradNorm);
@@ -53,7 +67,7 @@ final class ParameterUpdater {
             for (Parameter parameter : trainable) {
                 gradients.add(parameter.getArray().getGradient());
             }
-            lastNorm = GlobalNormClipping.norm(gradients);
+            lastNorm = GlobalNormClipping.norm(gradients) / Math.sqrt(copies);
             boolean finite = Double.isFinite(lastNorm);
             if (finite) {
                 clipping.clip(gradients, lastNorm);

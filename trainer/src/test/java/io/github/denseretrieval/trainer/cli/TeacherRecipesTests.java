@@ -68,9 +68,11 @@ class TeacherRecipesTests {
         assertEquals(firstModelUpdates, rows(run, "m1-cross-batch"), "PAIR trained M1 again instead of reusing it");
         assertEquals(teacherUpdates, rows(run, "cross-encoder"), "PAIR trained the teacher again instead of loading it");
 
-        assertEquals(0, TrainerCli.run(args("pair", run, "--pair-pretrain-data", "labelled")));
+        // Labelled pre-training with BM25 negatives drawn each epoch from ranks 1-3, the teacher judging them.
+        assertEquals(0, TrainerCli.run(args("pair", run, "--pair-pretrain-data", "labelled", "--negative-window", "1:3")));
         assertEquals(List.of("pair-pretrain-labelled", "pair-finetune-labelled"), stages(run));
         assertEquals(8, provenance(run, "pair-pretrain-labelled").get("training_examples").getAsInt());
+        assertEquals("1:3", provenance(run, "pair-pretrain-labelled").get("bm25_negative_window").getAsString());
 
         assertEquals(1, TrainerCli.run(args("pair", run, "--pair-pretrain-data", "teacher")), "an unknown choice fails with a message");
     }

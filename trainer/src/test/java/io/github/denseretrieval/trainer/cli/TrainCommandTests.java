@@ -95,7 +95,23 @@ class TrainCommandTests {
     }
 
     @Test
+    void negativesDrawnFromABm25WindowEveryEpoch(@TempDir Path out) throws IOException {
+        Path run = out.resolve("run");
+        assertEquals(0, TrainerCli.run("train", "--recipe", "dpr", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out",
+            run.toString(), "--device", "cpu", "--max-train-examples", "8", "--batch-size", "4", "--epochs", "2", "--dev-fraction", "0",
+            "--max-passages", "40", "--negative-window", "3:10", "--negatives", "2", "--query-max-length", "16", "--passage-max-length", "32",
+            "--freeze-layers", "11", "--no-tensorflow"));
+        assertEquals("3:10", ModelManifest.read(run.resolve("dpr/onnx")).provenance().get("bm25_negative_window").getAsString());
+        assertEquals(5, Files.readAllLines(run.resolve("steps.csv")).size(), "header and two updates in each of two epochs");
+        assertEquals(1, Files.readAllLines(run.resolve("dev.csv")).size(), "--dev-fraction 0: no dev checks");
+    }
+
+    @Test
     void badInputFailsWithAMessage(@TempDir Path out) {
+        for (String window : List.of("5:2", "0:4", "3-10")) {
+            assertEquals(1, TrainerCli.run("train", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out", out.toString(),
+                "--device", "cpu", "--negative-window", window), window);
+        }
         assertEquals(1, TrainerCli.run("train", "--recipe", "colbert", "--data", SCIFACT.toString(), "--model", MODEL.toString(), "--out",
             out.toString(), "--device", "cpu"));
         assertEquals(1, TrainerCli.run("train", "--data", out.resolve("missing").toString(), "--model", MODEL.toString(), "--out",

@@ -105,6 +105,28 @@ class ParameterUpdaterTests {
     }
 
     @Test
+    void replicasHoldingOneGradientAreClippedAsOneModel() {
+        try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
+            Linear alone = layer(manager);
+            Linear first = layer(manager);
+            Linear second = layer(manager);
+            for (Linear l : List.of(alone, first, second)) {
+                backward(manager, l, new float[] {3f, 4f, 0f}, 1f);
+            }
+            ParameterUpdater single = new ParameterUpdater(List.of(alone), sgd(), 1f);
+            ParameterUpdater replicas = new ParameterUpdater(List.of(first, second), sgd(), 1f, 2);
+            assertTrue(single.step());
+            assertTrue(replicas.step());
+            // Weight gradient rows [3, 4, 0] twice, bias gradient [1, 1]: norm sqrt(50 + 2) whether one copy or two are counted.
+            assertEquals(Math.sqrt(52), single.lastNorm(), 1e-5);
+            assertEquals(single.lastNorm(), replicas.lastNorm(), 1e-5);
+            float[] expected = alone.getParameters().get("weight").getArray().toFloatArray();
+            assertArrayEquals(expected, first.getParameters().get("weight").getArray().toFloatArray(), 1e-7f);
+            assertArrayEquals(expected, second.getParameters().get("weight").getArray().toFloatArray(), 1e-7f);
+        }
+    }
+
+    @Test
     void aGradientBelowTheMaxNormIsAppliedUnchanged() {
         try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
             Linear layer = layer(manager);
