@@ -39,7 +39,7 @@ class BenchQuickIT {
         }
         JsonNode ingest = ClusterClient.json().readTree(out.resolve("ingest.json").toFile());
         assertTrue(ingest.path("in_process_docs_per_s").asDouble() > 0, ingest.toString());
-        // bulk 50 x {1, 4} clients at batch_size 32, batch_size 8 at the better of them, the int8 model at it too.
+        // bulk 50 x {1, 4} clients at the default batch_size (8), batch_size 32 at the better of them, the int8 model at it too.
         assertEquals(4, ingest.path("rows").size(), ingest.toString());
         for (JsonNode row : ingest.path("rows")) {
             double ratio = row.path("plugin_docs_per_s").asDouble() / row.path("in_process_docs_per_s").asDouble();

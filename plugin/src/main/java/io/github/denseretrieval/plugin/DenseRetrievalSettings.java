@@ -25,7 +25,13 @@ public final class DenseRetrievalSettings {
     /** Thread pool that encodes questions (the encode action). Separate, so a long bulk load does not delay searches. */
     public static final String SEARCH_EXECUTOR = "dense_retrieval_search";
 
-    public static final Setting<Integer> INGEST_BATCH_SIZE = Setting.intSetting("dense_retrieval.ingest.batch_size", 32, 1, 1024,
+    /**
+     * Texts per forward pass. 8: on CPU, ./bench ingest measured batches of 8 faster than 16 or 32
+     * (larger batches pad more, and ONNX Runtime gains nothing from them on few cores), and the
+     * engine's memory arena keeps the peak of the largest pass, so 32 cost about 1.4 GiB more per
+     * model (README, "Performance"). GPU nodes want larger batches.
+     */
+    public static final Setting<Integer> INGEST_BATCH_SIZE = Setting.intSetting("dense_retrieval.ingest.batch_size", 8, 1, 1024,
         Property.NodeScope);
     public static final Setting<TimeValue> INGEST_MAX_WAIT = Setting.timeSetting("dense_retrieval.ingest.max_wait",
         TimeValue.timeValueMillis(20), TimeValue.ZERO, Property.NodeScope);

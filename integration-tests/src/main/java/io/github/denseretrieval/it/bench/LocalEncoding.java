@@ -27,9 +27,9 @@ import java.util.Map;
 record LocalEncoding(Map<String, float[]> passageVectors, double passageSeconds, Map<String, float[]> questionVectors,
                      double[] questionLatencyMs) {
 
-    /** Encodes {@code set} with the model folder {@code model}, as the node's defaults would (batch 32, one thread per core). */
+    /** Encodes {@code set} with the model folder {@code model}, as the node's defaults would (its batch size, one thread per core). */
     static LocalEncoding of(Path model, EvaluationSet set) {
-        EncoderOptions options = EncoderOptions.defaults();
+        EncoderOptions options = EncoderOptions.defaults().withBatchSize(IngestSuite.DEFAULT_BATCH_SIZE);
         try (TextEncoder encoder = TextEncoder.open(model, options)) {
             // Warm-up: the first passes pay for graph optimisation and allocation.
             encoder.encodePassages(List.of(set.passages().get(0).titleAndText()));
