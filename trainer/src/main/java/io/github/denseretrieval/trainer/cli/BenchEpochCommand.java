@@ -106,7 +106,7 @@ final class BenchEpochCommand implements Callable<Integer> {
         }
         double cacheSeconds = measurements.stream().filter(m -> m.passes() == ForwardPasses.TWO).mapToDouble(Measurement::seconds).sum();
         double singleSeconds = measurements.stream().filter(m -> m.passes() == ForwardPasses.ONE).mapToDouble(Measurement::seconds).sum();
-        double weightDiff = maxDiff(measurements.get(0).weights(), measurements.get(1).weights());
+        double weightDiff = FloatTensor.maxAbsDifference(measurements.get(0).weights(), measurements.get(1).weights());
 
         System.out.printf(Locale.ROOT, "%-16s %6s %8s %10s %10s%n", "forward passes", "run", "updates", "seconds", "s/update");
         for (int i = 0; i < measurements.size(); i++) {
@@ -156,17 +156,5 @@ final class BenchEpochCommand implements Callable<Integer> {
             double seconds = (System.nanoTime() - start) / 1e9;
             return new Measurement(passes, losses.size(), seconds, encoder.tower(TextRole.PASSAGE).trainedTensors());
         }
-    }
-
-    private static double maxDiff(Map<String, FloatTensor> a, Map<String, FloatTensor> b) {
-        double max = 0;
-        for (Map.Entry<String, FloatTensor> e : a.entrySet()) {
-            float[] x = e.getValue().values();
-            float[] y = b.get(e.getKey()).values();
-            for (int i = 0; i < x.length; i++) {
-                max = Math.max(max, Math.abs(x[i] - y[i]));
-            }
-        }
-        return max;
     }
 }

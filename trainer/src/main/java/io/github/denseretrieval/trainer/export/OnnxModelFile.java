@@ -34,6 +34,25 @@ public final class OnnxModelFile {
         public int rank() {
             return dims.length;
         }
+
+        /** The largest |a - b| over every element of same-named tensors: how far two sets of weights are apart. */
+        public static double maxAbsDifference(Map<String, FloatTensor> a, Map<String, FloatTensor> b) {
+            if (!a.keySet().equals(b.keySet())) {
+                throw new IllegalArgumentException("different tensors: " + a.keySet() + " vs " + b.keySet());
+            }
+            double max = 0;
+            for (Map.Entry<String, FloatTensor> e : a.entrySet()) {
+                float[] x = e.getValue().values();
+                float[] y = b.get(e.getKey()).values();
+                if (x.length != y.length) {
+                    throw new IllegalArgumentException("tensor [" + e.getKey() + "] has " + x.length + " vs " + y.length + " values");
+                }
+                for (int i = 0; i < x.length; i++) {
+                    max = Math.max(max, Math.abs(x[i] - y[i]));
+                }
+            }
+            return max;
+        }
     }
 
     // onnx.proto3 field numbers

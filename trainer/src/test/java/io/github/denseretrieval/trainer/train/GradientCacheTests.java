@@ -143,14 +143,6 @@ class GradientCacheTests {
 
     private static double maxDiff(Map<String, FloatTensor> a, Map<String, FloatTensor> b) {
         assertEquals(a.keySet(), b.keySet());
-        double max = 0;
-        for (Map.Entry<String, FloatTensor> e : a.entrySet()) {
-            float[] x = e.getValue().values();
-            float[] y = b.get(e.getKey()).values();
-            for (int i = 0; i < x.length; i++) {
-                max = Math.max(max, Math.abs(x[i] - y[i]));
-            }
-        }
-        return max;
+        return FloatTensor.maxAbsDifference(a, b);
     }
 }
