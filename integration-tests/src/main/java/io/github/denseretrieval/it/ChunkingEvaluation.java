@@ -3,13 +3,11 @@ package io.github.denseretrieval.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.eval.ClusterSearch;
-import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import io.github.denseretrieval.trainer.metrics.Evaluator;
-import io.github.denseretrieval.trainer.metrics.MetricSummary;
-import io.github.denseretrieval.trainer.metrics.Run;
-import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.retrieval.ClusterSearch;
+import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
+import io.github.denseretrieval.evaluation.metrics.Evaluator;
+import io.github.denseretrieval.evaluation.metrics.MetricSummary;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,10 +16,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -176,20 +172,6 @@ public final class ChunkingEvaluation implements Callable<Integer> {
     }
 
     private static MetricSummary runSearches(ClusterClient client, String index, String template, EvaluationSet set) throws IOException {
-        Run run = new Run();
-        int done = 0;
-        for (Map.Entry<String, String> q : set.queries().entrySet()) {
-            JsonNode response = client.sendOk("POST", "/" + index + "/_search", ClusterSearch.fill(template, q.getValue()));
-            List<ScoredDoc> docs = new ArrayList<>();
-            for (JsonNode hit : response.path("hits").path("hits")) {
-                docs.add(new ScoredDoc(hit.path("_id").asText(), hit.path("_score").asDouble()));
-            }
-            run.put(q.getKey(), docs);
-            if (++done % 50 == 0) {
-                System.err.printf(Locale.ROOT, "\r%s: %d/%d questions   ", index, done, set.queries().size());
-            }
-        }
-        System.err.println();
-        return Evaluator.evaluate(set.qrels(), run);
+        return Evaluator.evaluate(set.qrels(), new ClusterSearch(client.url(), index, template, null).timedRun(set.queries(), index).run());
     }
 }

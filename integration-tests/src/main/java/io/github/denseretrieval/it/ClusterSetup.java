@@ -2,7 +2,7 @@ package io.github.denseretrieval.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package io.github.denseretrieval.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.Passage;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -3,14 +3,15 @@ package io.github.denseretrieval.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.encoder.ModelManifest;
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import io.github.denseretrieval.trainer.eval.FusionSearchBody;
-import io.github.denseretrieval.trainer.eval.FusionStudy;
-import io.github.denseretrieval.trainer.metrics.Evaluator;
-import io.github.denseretrieval.trainer.metrics.MetricSummary;
-import io.github.denseretrieval.trainer.metrics.Qrels;
-import io.github.denseretrieval.trainer.metrics.Run;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.retrieval.ClusterSearch;
+import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
+import io.github.denseretrieval.evaluation.retrieval.FusionSearchBody;
+import io.github.denseretrieval.evaluation.retrieval.FusionStudy;
+import io.github.denseretrieval.evaluation.metrics.Evaluator;
+import io.github.denseretrieval.evaluation.metrics.MetricSummary;
+import io.github.denseretrieval.evaluation.metrics.Qrels;
+import io.github.denseretrieval.evaluation.metrics.Run;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -114,16 +115,15 @@ public final class Quickstart implements Callable<Integer> {
             CorpusIngester.Result ingest = setup.ensureIndex(index, set, dims, dataDir);
             SearchTemplates templates = SearchTemplates.load(root.resolve("es-config"));
             SearchTemplates tuned = null;
-            SearchRunner runner = new SearchRunner(client, index, templates, model);
-            Map<String, SearchRunner.Result> results = new LinkedHashMap<>();
+            Map<String, ClusterSearch.TimedRun> results = new LinkedHashMap<>();
             for (String mode : List.of(SearchTemplates.BM25_STANDARD, SearchTemplates.BM25, SearchTemplates.DENSE, SearchTemplates.HYBRID)) {
-                results.put(mode, runner.run(mode, set.queries(), true));
+                results.put(mode, templates.search(node.url(), index, mode, model).timedRun(set.queries(), mode));
             }
             if (!noTune && !set.reduced() && !split.equals("train") && dataset.splits().contains("train")) {
                 // Chosen on train questions only, by the rule the defaults were chosen with; the split reported on is never looked at.
-                String tunedBody = tunedHybridOnce(dataset, runner, setup, index);
+                String tunedBody = tunedHybridOnce(dataset, templates, node.url(), setup, index);
                 tuned = templates.withHybrid(tunedBody);
-                results.put(TUNED, new SearchRunner(client, index, tuned, model).run(SearchTemplates.HYBRID, set.queries(), true));
+                results.put(TUNED, tuned.search(node.url(), index, SearchTemplates.HYBRID, model).timedRun(set.queries(), TUNED));
             }
             long withVectors = client.sendOk("POST", "/" + index + "/_count", "{\"query\":{\"exists\":{\"field\":\"text_vector\"}}}")
                 .path("count").asLong();
@@ -136,7 +136,7 @@ public final class Quickstart implements Callable<Integer> {
                 Files.writeString(out, ClusterClient.json().writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
             }
             if (runs != null) {
-                for (Map.Entry<String, SearchRunner.Result> r : results.entrySet()) {
+                for (Map.Entry<String, ClusterSearch.TimedRun> r : results.entrySet()) {
                     r.getValue().run().writeTrec(runs.resolve(r.getKey() + ".trec"), r.getKey());
                 }
             }
@@ -168,7 +168,8 @@ public final class Quickstart implements Callable<Integer> {
      * The hybrid search chosen on train, or the one an earlier run on the same index, train
      * judgements and model recorded in the index's {@code _meta} (what makes a second run take seconds).
      */
-    private String tunedHybridOnce(BeirDataset dataset, SearchRunner runner, ClusterSetup setup, String index) throws IOException {
+    private String tunedHybridOnce(BeirDataset dataset, SearchTemplates templates, String url, ClusterSetup setup, String index)
+        throws IOException {
         Path trainFile = dataset.dir().resolve("qrels/train.tsv");
         String key = model + "-" + Files.size(trainFile) + "-" + Files.getLastModifiedTime(trainFile).toMillis() + "-grid"
             + FusionStudy.grid().size() + "-children2";
@@ -181,13 +182,13 @@ public final class Quickstart implements Callable<Integer> {
         Qrels train = dataset.qrels("train");
         Map<String, String> questions = dataset.queriesOf(train);
         System.out.println("choosing the hybrid fusion on the train split (" + questions.size() + " questions) ...");
-        Run dense = runner.run(SearchTemplates.DENSE, questions, true).run();
+        Run dense = templates.search(url, index, SearchTemplates.DENSE, model).timedRun(questions, SearchTemplates.DENSE).run();
         // Both BM25 children (stemmed and standard), every fusion of the grid: the best on train wins.
         String bestName = null;
         String body = null;
         double bestTrain = Double.NEGATIVE_INFINITY;
         for (String child : List.of(SearchTemplates.BM25_STANDARD, SearchTemplates.BM25)) {
-            Run bm25 = runner.run(child, questions, true).run();
+            Run bm25 = templates.search(url, index, child, model).timedRun(questions, child).run();
             FusionStudy.Candidate choice = FusionStudy.choose(List.of(new FusionStudy.TestCollection("train", train, train, bm25, dense)),
                 FusionStudy.grid());
             FusionStudy.Outcome o = FusionStudy.judge(train, FusionStudy.fuse(choice, bm25, dense), dense);
@@ -210,7 +211,7 @@ public final class Quickstart implements Callable<Integer> {
     }
 
     private ObjectNode report(String datasetName, EvaluationSet set, CorpusIngester.Result ingest, long storeBytes, long docsWithVectors,
-                              Map<String, SearchRunner.Result> results, SearchTemplates templates, SearchTemplates tuned) throws IOException {
+                              Map<String, ClusterSearch.TimedRun> results, SearchTemplates templates, SearchTemplates tuned) throws IOException {
         ObjectNode r = ClusterClient.json().createObjectNode();
         r.put("dataset", datasetName);
         r.put("split", split);
@@ -231,7 +232,7 @@ public final class Quickstart implements Callable<Integer> {
         r.put("cores", Runtime.getRuntime().availableProcessors());
         ObjectNode modes = r.putObject("modes");
         Run dense = results.get(SearchTemplates.DENSE).run();
-        for (Map.Entry<String, SearchRunner.Result> e : results.entrySet()) {
+        for (Map.Entry<String, ClusterSearch.TimedRun> e : results.entrySet()) {
             MetricSummary m = Evaluator.evaluate(set.qrels(), e.getValue().run());
             FusionStudy.Outcome vsDense = FusionStudy.judge(set.qrels(), e.getValue().run(), dense);
             ObjectNode mode = modes.putObject(e.getKey());

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.github.denseretrieval.fusion.FusionMethod;
 import io.github.denseretrieval.fusion.FusionSpec;
 import io.github.denseretrieval.fusion.ScoreNormalizer;
-import io.github.denseretrieval.trainer.eval.ClusterSearch;
+import io.github.denseretrieval.evaluation.retrieval.ClusterSearch;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,12 +41,21 @@ public final class SearchTemplates {
 
     /** The body of {@code mode} for {@code question}, with the model id replaced when {@code modelId} is given. */
     public String body(String mode, String question, String modelId) {
+        return ClusterSearch.fill(template(mode, modelId), question);
+    }
+
+    /** The body of {@code mode} with its question place left open, with the model id replaced when {@code modelId} is given. */
+    public String template(String mode, String modelId) {
         String template = templates.get(mode);
         if (template == null) {
             throw new IllegalArgumentException("unknown search mode [" + mode + "]; valid modes are " + templates.keySet());
         }
-        String body = ClusterSearch.fill(template, question);
-        return modelId == null ? body : ClusterSetup.withModel(body, modelId);
+        return modelId == null ? template : ClusterSetup.withModel(template, modelId);
+    }
+
+    /** A search of {@code mode} on {@code index} of the cluster at {@code url} (security off, as the quickstart's node). */
+    public ClusterSearch search(String url, String index, String mode, String modelId) {
+        return new ClusterSearch(url, index, template(mode, modelId), null);
     }
 
     /** These templates with the hybrid body replaced by {@code body} (a {@code hybrid_linear} or {@code hybrid_rrf} search). */

@@ -1,14 +1,13 @@
 package io.github.denseretrieval.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import io.github.denseretrieval.trainer.eval.ClusterSearch;
-import io.github.denseretrieval.trainer.eval.RunFusion;
-import io.github.denseretrieval.trainer.metrics.Evaluator;
-import io.github.denseretrieval.trainer.metrics.MetricSummary;
-import io.github.denseretrieval.trainer.metrics.Run;
-import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
+import io.github.denseretrieval.evaluation.retrieval.RunFusion;
+import io.github.denseretrieval.evaluation.metrics.Evaluator;
+import io.github.denseretrieval.evaluation.metrics.MetricSummary;
+import io.github.denseretrieval.evaluation.metrics.Run;
+import io.github.denseretrieval.evaluation.metrics.ScoredDoc;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -54,14 +53,10 @@ class SciFactOnRealNodeIT {
         assertEquals(384, doc.path("_source").path("text_vector").size());
 
         SearchTemplates templates = SearchTemplates.load(RealNode.ES_CONFIG);
-        SearchRunner runner = new SearchRunner(es, index, templates, "bge-small-en-v1.5");
-        Run bm25 = runner.run(SearchTemplates.BM25, set.queries(), false).run();
-        Run dense = runner.run(SearchTemplates.DENSE, set.queries(), false).run();
-        Run hybrid = runner.run(SearchTemplates.HYBRID, set.queries(), false).run();
-        // The trainer's `evaluate --es-url` path sends the same bodies and must see the same ranking.
-        Run viaTrainer = new ClusterSearch(RealNode.node().url(), index,
-            java.nio.file.Files.readString(RealNode.ES_CONFIG.resolve("searches/dense.json")), null).run(set.queries());
-        assertEquals(dense.asMap(), viaTrainer.asMap());
+        String url = RealNode.node().url();
+        Run bm25 = templates.search(url, index, SearchTemplates.BM25, null).run(set.queries());
+        Run dense = templates.search(url, index, SearchTemplates.DENSE, null).run(set.queries());
+        Run hybrid = templates.search(url, index, SearchTemplates.HYBRID, null).run(set.queries());
 
         MetricSummary mb = Evaluator.evaluate(set.qrels(), bm25);
         MetricSummary md = Evaluator.evaluate(set.qrels(), dense);
@@ -72,7 +67,7 @@ class SciFactOnRealNodeIT {
 
         // The node's hybrid ranking is the client-side fusion of its two children.
         // es-config's hybrid fuses BM25 over the .standard sub-fields (see es-config/README.md) with dense.
-        Run bm25Standard = runner.run(SearchTemplates.BM25_STANDARD, set.queries(), false).run();
+        Run bm25Standard = templates.search(url, index, SearchTemplates.BM25_STANDARD, null).run(set.queries());
         Run expected = RunFusion.fuse(templates.hybridSpec(), List.of(bm25Standard, dense), 100);
         int compared = 0;
         for (String qid : set.queries().keySet()) {

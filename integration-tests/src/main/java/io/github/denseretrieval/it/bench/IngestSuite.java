@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.it.ClusterClient;
 import io.github.denseretrieval.it.CorpusIngester;
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.eval.EvaluationSet;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
 
 import java.io.IOException;
 import java.util.List;

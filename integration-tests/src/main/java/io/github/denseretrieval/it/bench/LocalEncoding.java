@@ -2,11 +2,11 @@ package io.github.denseretrieval.it.bench;
 
 import io.github.denseretrieval.encoder.EncoderOptions;
 import io.github.denseretrieval.encoder.TextEncoder;
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
-import io.github.denseretrieval.trainer.metrics.Evaluator;
-import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
+import io.github.denseretrieval.evaluation.retrieval.ExactDenseSearch;
+import io.github.denseretrieval.evaluation.metrics.Evaluator;
+import io.github.denseretrieval.evaluation.metrics.Qrels;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

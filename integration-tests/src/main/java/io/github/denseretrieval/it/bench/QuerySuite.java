@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.it.ClusterClient;
 import io.github.denseretrieval.it.CorpusIngester;
 import io.github.denseretrieval.it.SearchTemplates;
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.bench.Percentiles;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.bench.Percentiles;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -116,18 +116,7 @@ final class QuerySuite {
 
     /** The knn search the {@code dense} query runs, with the vector given: same field, k and num_candidates. */
     static String knnBody(JsonNode dense, float[] vector) {
-        ObjectNode body = ClusterClient.json().createObjectNode();
-        body.put("size", dense.path("k").asInt(10));
-        body.put("_source", false);
-        ObjectNode knn = body.putObject("knn");
-        knn.put("field", dense.path("field").asText());
-        ArrayNode v = knn.putArray("query_vector");
-        for (float f : vector) {
-            v.add(f);
-        }
-        knn.put("k", dense.path("k").asInt(10));
-        knn.put("num_candidates", dense.path("num_candidates").asInt(100));
-        return body.toString();
+        return KnnBody.of(dense.path("field").asText(), vector, dense.path("k").asInt(10), dense.path("num_candidates").asInt(100), null);
     }
 
     /** Each question once, spread over {@code clients} threads; the latency of every request in ms. */

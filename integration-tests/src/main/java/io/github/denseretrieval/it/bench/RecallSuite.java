@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.it.ClusterClient;
-import io.github.denseretrieval.trainer.metrics.Evaluator;
-import io.github.denseretrieval.trainer.metrics.Qrels;
-import io.github.denseretrieval.trainer.metrics.Run;
-import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.evaluation.metrics.Evaluator;
+import io.github.denseretrieval.evaluation.metrics.Qrels;
+import io.github.denseretrieval.evaluation.metrics.Run;
+import io.github.denseretrieval.evaluation.metrics.ScoredDoc;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -144,21 +144,7 @@ final class RecallSuite {
 
     private static JsonNode search(ClusterClient client, String index, float[] vector, int k, int numCandidates, Double oversample)
         throws IOException {
-        ObjectNode body = ClusterClient.json().createObjectNode();
-        body.put("size", k);
-        body.put("_source", false);
-        ObjectNode knn = body.putObject("knn");
-        knn.put("field", "vector");
-        ArrayNode v = knn.putArray("query_vector");
-        for (float f : vector) {
-            v.add(f);
-        }
-        knn.put("k", k);
-        knn.put("num_candidates", Math.max(k, numCandidates));
-        if (oversample != null) {
-            knn.putObject("rescore_vector").put("oversample", oversample);
-        }
-        return client.sendOk("POST", "/" + index + "/_search", body.toString());
+        return client.sendOk("POST", "/" + index + "/_search", KnnBody.of("vector", vector, k, numCandidates, oversample));
     }
 
     private static List<String> ids(JsonNode response) {

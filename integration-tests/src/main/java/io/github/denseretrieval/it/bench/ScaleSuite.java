@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.github.denseretrieval.it.ClusterClient;
 import io.github.denseretrieval.it.SearchTemplates;
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.bench.Percentiles;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.bench.Percentiles;
 
 import java.io.IOException;
 import java.util.ArrayList;

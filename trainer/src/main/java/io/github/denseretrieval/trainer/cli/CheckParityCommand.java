@@ -2,9 +2,9 @@ package io.github.denseretrieval.trainer.cli;
 
 import com.google.gson.JsonObject;
 import io.github.denseretrieval.encoder.TextEncoder;
-import io.github.denseretrieval.trainer.eval.ProgressEncoder;
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.retrieval.ProgressEncoder;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

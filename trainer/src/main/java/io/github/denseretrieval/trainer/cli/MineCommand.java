@@ -1,7 +1,7 @@
 package io.github.denseretrieval.trainer.cli;
 
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.data.TrainingData;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.mining.NegativeMiner;

@@ -5,9 +5,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.metrics.Qrels;
 import io.github.denseretrieval.trainer.train.TrainingExample;
 
 import java.io.BufferedReader;

@@ -1,7 +1,7 @@
 package io.github.denseretrieval.trainer.mining;
 
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.metrics.ScoredDoc;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;

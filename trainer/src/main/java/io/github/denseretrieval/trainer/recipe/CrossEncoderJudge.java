@@ -1,6 +1,6 @@
 package io.github.denseretrieval.trainer.recipe;
 
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.mining.SampledNegatives;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
 

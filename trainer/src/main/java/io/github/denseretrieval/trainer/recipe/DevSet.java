@@ -1,13 +1,13 @@
 package io.github.denseretrieval.trainer.recipe;
 
 import io.github.denseretrieval.encoder.TextRole;
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
-import io.github.denseretrieval.trainer.metrics.Evaluator;
-import io.github.denseretrieval.trainer.metrics.MetricSummary;
-import io.github.denseretrieval.trainer.metrics.Qrels;
-import io.github.denseretrieval.trainer.metrics.Run;
-import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.retrieval.ExactDenseSearch;
+import io.github.denseretrieval.evaluation.metrics.Evaluator;
+import io.github.denseretrieval.evaluation.metrics.MetricSummary;
+import io.github.denseretrieval.evaluation.metrics.Qrels;
+import io.github.denseretrieval.evaluation.metrics.Run;
+import io.github.denseretrieval.evaluation.metrics.ScoredDoc;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.FrozenLayerOutputs;

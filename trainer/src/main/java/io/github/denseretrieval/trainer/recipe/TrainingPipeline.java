@@ -6,16 +6,16 @@ import com.google.gson.JsonParser;
 import io.github.denseretrieval.encoder.EncoderOptions;
 import io.github.denseretrieval.encoder.TextEncoder;
 import io.github.denseretrieval.encoder.TextRole;
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.data.TrainingData;
-import io.github.denseretrieval.trainer.eval.DenseEvaluation;
-import io.github.denseretrieval.trainer.eval.EvaluationSet;
-import io.github.denseretrieval.trainer.eval.ExactDenseSearch;
-import io.github.denseretrieval.trainer.eval.ProgressEncoder;
+import io.github.denseretrieval.evaluation.retrieval.DenseEvaluation;
+import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
+import io.github.denseretrieval.evaluation.retrieval.ExactDenseSearch;
+import io.github.denseretrieval.evaluation.retrieval.ProgressEncoder;
 import io.github.denseretrieval.trainer.export.TrainedModelExport;
-import io.github.denseretrieval.trainer.metrics.MetricSummary;
-import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.evaluation.metrics.MetricSummary;
+import io.github.denseretrieval.evaluation.metrics.Qrels;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.mining.NegativeMiner;
 import io.github.denseretrieval.trainer.mining.SampledNegatives;
@@ -502,7 +502,7 @@ public final class TrainingPipeline implements Closeable {
 
     /** Ranks questions against a corpus encoding with the question encoder that goes with it. */
     private record DenseRanking(TextEncoder encoder, ExactDenseSearch index, int depth) implements Closeable {
-        List<io.github.denseretrieval.trainer.metrics.ScoredDoc> search(String question) {
+        List<io.github.denseretrieval.evaluation.metrics.ScoredDoc> search(String question) {
             return index.search(encoder.encodeQuery(question), depth);
         }
 

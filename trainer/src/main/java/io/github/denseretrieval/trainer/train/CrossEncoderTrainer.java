@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import me.tongfei.progressbar.ProgressBar;

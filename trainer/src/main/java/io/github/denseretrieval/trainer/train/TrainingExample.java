@@ -1,6 +1,6 @@
 package io.github.denseretrieval.trainer.train;
 
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.Passage;
 
 import java.util.List;
 import java.util.Set;

@@ -2,7 +2,7 @@ package io.github.denseretrieval.trainer.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import io.github.denseretrieval.trainer.eval.ClusterSearch;
+import io.github.denseretrieval.evaluation.retrieval.ClusterSearch;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.github.denseretrieval.trainer.mining;
 
-import io.github.denseretrieval.trainer.beir.Passage;
-import io.github.denseretrieval.trainer.metrics.ScoredDoc;
+import io.github.denseretrieval.evaluation.beir.Passage;
+import io.github.denseretrieval.evaluation.metrics.ScoredDoc;
 import io.github.denseretrieval.trainer.train.TrainingExample;
 import org.junit.jupiter.api.Test;
 

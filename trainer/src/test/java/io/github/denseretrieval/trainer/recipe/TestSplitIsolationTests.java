@@ -1,8 +1,8 @@
 package io.github.denseretrieval.trainer.recipe;
 
 import ai.djl.Device;
-import io.github.denseretrieval.trainer.beir.BeirDataset;
-import io.github.denseretrieval.trainer.metrics.Qrels;
+import io.github.denseretrieval.evaluation.beir.BeirDataset;
+import io.github.denseretrieval.evaluation.metrics.Qrels;
 import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
 import org.junit.jupiter.api.Assumptions;

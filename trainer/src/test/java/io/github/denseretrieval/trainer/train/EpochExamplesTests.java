@@ -1,7 +1,7 @@
 package io.github.denseretrieval.trainer.train;
 
 import ai.djl.Device;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import io.github.denseretrieval.encoder.TextRole;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
 import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.TorchRuntime;

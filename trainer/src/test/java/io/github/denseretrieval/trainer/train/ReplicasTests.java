@@ -2,7 +2,7 @@ package io.github.denseretrieval.trainer.train;
 
 import ai.djl.Device;
 import io.github.denseretrieval.encoder.TextRole;
-import io.github.denseretrieval.trainer.beir.Passage;
+import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import org.junit.jupiter.api.Test;

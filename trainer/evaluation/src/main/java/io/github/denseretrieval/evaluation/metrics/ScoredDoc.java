@@ -1,0 +1,4 @@
+package io.github.denseretrieval.evaluation.metrics;
+
+/** One retrieved document and its score. */
+public record ScoredDoc(String docId, double score) {}
