@@ -2,6 +2,7 @@ package io.github.denseretrieval.encoder;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
+import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.inference.Predictor;
@@ -9,9 +10,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 
@@ -36,16 +34,16 @@ public final class TensorFlowSession implements InferenceSession {
 
     private static final String ENGINE = "TensorFlow";
 
-    private final ZooModel<NDList, NDList> model;
+    private final Model model;
     private final BlockingQueue<Predictor<NDList, NDList>> predictors;
     private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private TensorFlowSession(ZooModel<NDList, NDList> model, int poolSize, String device) {
+    private TensorFlowSession(Model model, int poolSize, String device) {
         this.model = model;
         this.predictors = new ArrayBlockingQueue<>(poolSize);
         for (int i = 0; i < poolSize; i++) {
-            predictors.add(model.newPredictor());
+            predictors.add(model.newPredictor(new NoopTranslator()));
         }
         this.description = "tensorflow " + Engine.getEngine(ENGINE).getVersion() + " on " + device;
     }
@@ -57,18 +55,15 @@ public final class TensorFlowSession implements InferenceSession {
         }
         Engine engine = loadEngine();
         Device device = selectDevice(engine, options.device());
-        Criteria<NDList, NDList> criteria = Criteria.builder()
-            .setTypes(NDList.class, NDList.class)
-            .optModelPath(savedModel)
-            .optEngine(ENGINE)
-            .optDevice(device)
-            .optOption("Tags", "serve")
-            .optOption("SignatureDefKey", "serving_default")
-            .optTranslator(new NoopTranslator())
-            .build();
+        // The model is loaded directly, not through DJL's Criteria: its model loader opens a class
+        // loader over the folder to look for block factories, which an Elasticsearch plugin may not do
+        // (the create_class_loader entitlement is granted to modules only), and a SavedModel needs none.
+        Model model = Model.newInstance(savedModel.getFileName().toString(), device, ENGINE);
         try {
-            return new TensorFlowSession(criteria.loadModel(), options.concurrency(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu");
-        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            model.load(savedModel, null, java.util.Map.of("Tags", "serve", "SignatureDefKey", "serving_default"));
+            return new TensorFlowSession(model, options.concurrency(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu");
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
             throw new InvalidModelException("cannot load TensorFlow SavedModel " + savedModel + ": " + e.getMessage(), e);
         }
     }
@@ -84,8 +79,17 @@ public final class TensorFlowSession implements InferenceSession {
             return Engine.getEngine(ENGINE);
         } catch (EngineException | IllegalArgumentException | NoClassDefFoundError e) {
             throw new InvalidModelException("TensorFlow models need DJL's TensorFlow engine, which is not installed here "
-                + "(ai.djl.tensorflow:tensorflow-engine and tensorflow-native-cpu): " + e.getMessage(), e);
+                + "(ai.djl.tensorflow:tensorflow-engine and tensorflow-native-cpu): " + causes(e), e);
         }
+    }
+
+    /** Every message down the cause chain: DJL's own says only "Failed to load", the reason is deeper. */
+    private static String causes(Throwable e) {
+        StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            out.append("; caused by ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
+        }
+        return out.toString();
     }
 
     private static Device selectDevice(Engine engine, DeviceChoice choice) {

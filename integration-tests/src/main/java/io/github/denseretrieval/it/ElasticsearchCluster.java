@@ -111,7 +111,7 @@ public final class ElasticsearchCluster implements Closeable {
         Files.createDirectories(options.workDir());
         ElasticsearchNode.unpack(options.distributionZip(), options.workDir());
         Path home = options.workDir().resolve("elasticsearch");
-        ElasticsearchNode.installPlugin(home, options.pluginZip());
+        ElasticsearchNode.installPlugin(home, options.pluginZip(), List.of());
 
         int n = options.nodes();
         int[] http = new int[n];

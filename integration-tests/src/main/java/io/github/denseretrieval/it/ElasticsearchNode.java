@@ -102,29 +102,49 @@ public final class ElasticsearchNode implements Closeable {
      * @param security {@link Security#OFF} or the users and roles of a secured node
      * @param pluginZip null starts the bare distribution (the yardstick of the bench's memory suite)
      * @param settings further {@code elasticsearch.yml} lines, e.g. {@code dense_retrieval.ingest.batch_size: 16}
+     * @param pluginAddOns jars copied into the installed plugin's folder, as an operator adds the
+     *                 optional TensorFlow engine ({@code plugin/tensorflow/target/jars})
      */
     public record Options(Path distributionZip, Path pluginZip, Path workDir, int httpPort, String heap, boolean fresh, Security security,
-                          List<String> settings) {
+                          List<String> settings, List<Path> pluginAddOns) {
 
         public Options {
             Objects.requireNonNull(security, "security (use Security.OFF)");
             settings = List.copyOf(settings);
+            pluginAddOns = List.copyOf(pluginAddOns);
         }
 
         public Options(Path distributionZip, Path pluginZip, Path workDir, int httpPort, String heap, boolean fresh, Security security) {
-            this(distributionZip, pluginZip, workDir, httpPort, heap, fresh, security, List.of());
+            this(distributionZip, pluginZip, workDir, httpPort, heap, fresh, security, List.of(), List.of());
         }
 
         /** These options with {@code lines} added to {@code elasticsearch.yml}. */
         public Options withSettings(List<String> lines) {
             List<String> all = new ArrayList<>(settings);
             all.addAll(lines);
-            return new Options(distributionZip, pluginZip, workDir, httpPort, heap, fresh, security, all);
+            return new Options(distributionZip, pluginZip, workDir, httpPort, heap, fresh, security, all, pluginAddOns);
         }
 
         /** These options without the plugin: Elasticsearch as it ships. */
         public Options withoutPlugin() {
-            return new Options(distributionZip, null, workDir, httpPort, heap, fresh, security, settings);
+            return new Options(distributionZip, null, workDir, httpPort, heap, fresh, security, settings, List.of());
+        }
+
+        /** These options with every jar of {@code jarFolder} added to the plugin (e.g. the TensorFlow engine). */
+        public Options withPluginJars(Path jarFolder) throws IOException {
+            if (!Files.isDirectory(jarFolder)) {
+                throw new IOException("no folder of jars at " + jarFolder + " (the TensorFlow engine's: mvn -pl plugin/tensorflow package)");
+            }
+            List<Path> jars;
+            try (var files = Files.list(jarFolder)) {
+                jars = files.filter(f -> f.getFileName().toString().endsWith(".jar")).sorted().toList();
+            }
+            if (jars.isEmpty()) {
+                throw new IOException("no jars in " + jarFolder);
+            }
+            List<Path> all = new ArrayList<>(pluginAddOns);
+            all.addAll(jars);
+            return new Options(distributionZip, pluginZip, workDir, httpPort, heap, fresh, security, settings, all);
         }
 
         /**
@@ -232,7 +252,7 @@ public final class ElasticsearchNode implements Closeable {
             unpack(options.distributionZip(), options.workDir());
         }
         if (options.pluginZip() != null) {
-            installPlugin(home, options.pluginZip());
+            installPlugin(home, options.pluginZip(), options.pluginAddOns());
         } else {
             removePlugins(home);
         }
@@ -576,12 +596,12 @@ public final class ElasticsearchNode implements Closeable {
      * integ-test-zip) the test-side {@code english-analysis} plugin that supplies es-config's
      * {@code english} analyzer, as every real cluster's analysis-common does.
      */
-    static void installPlugin(Path home, Path pluginZip) throws IOException, InterruptedException {
-        installPlugin(home, pluginZip, "dense-retrieval", "mvn -pl plugin -am package");
+    static void installPlugin(Path home, Path pluginZip, List<Path> addOns) throws IOException, InterruptedException {
+        installPlugin(home, pluginZip, "dense-retrieval", "mvn -pl plugin -am package", addOns);
         if (!Files.isDirectory(home.resolve("modules/analysis-common"))) {
             Path englishZip = Path.of(System.getProperty("english.analysis.zip", pluginZip.toAbsolutePath().getParent().getParent()
                 .resolveSibling("integration-tests/english-analysis/target/english-analysis-0.1.0-SNAPSHOT.zip").toString()));
-            installPlugin(home, englishZip, "english-analysis", "mvn -pl integration-tests/english-analysis package");
+            installPlugin(home, englishZip, "english-analysis", "mvn -pl integration-tests/english-analysis package", List.of());
         }
     }
 
@@ -595,12 +615,15 @@ public final class ElasticsearchNode implements Closeable {
         }
     }
 
-    private static void installPlugin(Path home, Path zip, String name, String buildCommand) throws IOException, InterruptedException {
+    private static void installPlugin(Path home, Path zip, String name, String buildCommand, List<Path> addOns)
+        throws IOException, InterruptedException {
         if (!Files.isRegularFile(zip)) {
             throw new IOException("plugin zip not found: " + zip + " (build it with: " + buildCommand + ")");
         }
         Path marker = home.resolve("plugins/" + name + "/.installed-from");
-        String stamp = zip.toAbsolutePath() + " " + Files.getLastModifiedTime(zip).toMillis() + " " + Files.size(zip);
+        // The add-ons are part of the stamp: a folder reused with other add-ons (or none) is installed afresh.
+        String stamp = zip.toAbsolutePath() + " " + Files.getLastModifiedTime(zip).toMillis() + " " + Files.size(zip)
+            + addOns.stream().map(j -> " " + j.getFileName()).collect(java.util.stream.Collectors.joining());
         if (Files.exists(marker) && Files.readString(marker).equals(stamp)) {
             return;
         }
@@ -610,6 +633,9 @@ public final class ElasticsearchNode implements Closeable {
         }
         run(home, env, List.of(home.resolve("bin/elasticsearch-plugin").toString(), "install", "--batch",
             zip.toAbsolutePath().toUri().toString()), Duration.ofMinutes(5));
+        for (Path jar : addOns) {
+            Files.copy(jar, home.resolve("plugins/" + name).resolve(jar.getFileName()));
+        }
         Files.writeString(marker, stamp);
     }
 
