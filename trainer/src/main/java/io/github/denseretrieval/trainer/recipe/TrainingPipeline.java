@@ -202,7 +202,7 @@ public final class TrainingPipeline implements Closeable {
 
     private IntFunction<List<TrainingExample>> teacherJudgedBm25Negatives(Path m1) throws IOException {
         try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
-            return sampledBm25Negatives(new CrossEncoderJudge(teacher, config.denoiseThreshold()));
+            return sampledBm25Negatives(new CrossEncoderJudge(teacher, new DenoisingRule(config.teacherThresholds())));
         }
     }
 
@@ -398,13 +398,12 @@ public final class TrainingPipeline implements Closeable {
         return cached;
     }
 
-    /** Labelled examples whose negatives are {@code model}'s top passages that the cross-encoder does not call relevant. */
+    /** Labelled examples whose negatives are those of {@code model}'s top passages the cross-encoder is confident are not relevant. */
     private List<TrainingExample> denseCandidatesAndDenoise(CrossEncoder teacher, DenseRanking ranking) {
-        CrossEncoderLabels labels = new CrossEncoderLabels(teacher);
+        CrossEncoderLabels labels = new CrossEncoderLabels(teacher, config.teacherThresholds());
         NegativeMiner miner = new NegativeMiner(corpus, ranking::search);
-        CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth(), config.denoiseThreshold());
-        System.err.printf(Locale.ROOT, "denoising: scored %d candidates, dropped %d as likely positives (p > %.2f)%n", d.scored(), d.dropped(),
-            config.denoiseThreshold());
+        CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth());
+        System.err.println("denoising: " + d.summary(config.teacherThresholds()));
         return d.examples();
     }
 
@@ -430,9 +429,8 @@ public final class TrainingPipeline implements Closeable {
         }
         List<PseudoQuestions.Question> questions = pseudoQuestions();
         try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
-            List<TrainingExample> out = new CrossEncoderLabels(teacher).pseudoLabel(questions,
-                q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList(),
-                config.positiveThreshold(), config.negativeThreshold());
+            List<TrainingExample> out = new CrossEncoderLabels(teacher, config.teacherThresholds()).pseudoLabel(questions,
+                q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList());
             System.err.printf(Locale.ROOT, "augmentation: %d pseudo questions gave %d examples%n", questions.size(), out.size());
             TrainingData.writeDprJson(out, corpus, file);
             return out;
