@@ -52,9 +52,9 @@ import java.util.function.IntFunction;
  * <ul>
  *   <li>dpr: {@code dpr} - in-batch negatives plus {@code --negatives} BM25 hard negatives.</li>
  *   <li>rocketqa: {@code m1-cross-batch} (BM25 negatives, batch {@code --cross-batch}),
- *       {@code cross-encoder} (negatives from M1's ranking), {@code m2-denoised} (M1's top
- *       passages minus those the cross-encoder calls relevant), {@code m3-augmented} (M2's data
- *       plus cross-encoder-labelled pseudo questions).</li>
+ *       {@code cross-encoder} (negatives from M1's ranking), {@code m2-denoised} (those of M1's top
+ *       passages the cross-encoder is confident are irrelevant), {@code m3-augmented} (M2's data
+ *       plus pseudo questions whose M2-retrieved candidates the cross-encoder labelled).</li>
  *   <li>pair: rocketqa's M1 and cross-encoder, then {@code pair-pretrain} (pseudo-labelled data,
  *       loss {@code (1-alpha) L_Q + alpha L_P}) and {@code pair-finetune} (labelled data with
  *       denoised negatives, {@code L_Q} only, starting from the pre-trained model); with
@@ -147,8 +147,10 @@ public final class TrainingPipeline implements Closeable {
                 StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
                 results.add(m1);
                 List<TrainingExample> denoised = denoisedNegatives(m1.model());
-                results.add(dualEncoderStage("m2-denoised", config.baseModel(), denoised, crossBatch()));
-                List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                StageResult m2 = dualEncoderStage("m2-denoised", config.baseModel(), denoised, crossBatch());
+                results.add(m2);
+                // RocketQA labels the augmentation questions' candidates as retrieved by the denoised model, not by M1.
+                List<TrainingExample> pseudo = pseudoLabelled(m2.model(), m1.model());
                 if (pseudo.isEmpty()) {
                     // M3's data would be M2's, and the seeded training would make M2 again.
                     System.err.println("m3-augmented skipped: the cross-encoder labelled no pseudo question confidently (--augment "
@@ -169,7 +171,8 @@ public final class TrainingPipeline implements Closeable {
                     // The teacher exists by now: it judges the window, as it denoises M1's candidates.
                     pretrainData = config.negativeWindowTo() > 0 ? teacherJudgedBm25Negatives(m1.model()) : bm25Negatives;
                 } else {
-                    List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                    // PAIR has no M2: its teacher labels what M1 retrieves.
+                    List<TrainingExample> pseudo = pseudoLabelled(m1.model(), m1.model());
                     pretrainData = epoch -> pseudo;
                 }
                 if (pretrainData.apply(1).size() < 2) {
@@ -201,7 +204,7 @@ public final class TrainingPipeline implements Closeable {
     }
 
     private IntFunction<List<TrainingExample>> teacherJudgedBm25Negatives(Path m1) throws IOException {
-        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
+        try (CrossEncoder teacher = teacher(m1)) {
             return sampledBm25Negatives(new CrossEncoderJudge(teacher, new DenoisingRule(config.teacherThresholds())));
         }
     }
@@ -412,14 +415,19 @@ public final class TrainingPipeline implements Closeable {
         if (Files.exists(file)) {
             return TrainingData.fromDprJson(file);
         }
-        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
+        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = teacher(m1)) {
             List<TrainingExample> out = denseCandidatesAndDenoise(teacher, ranking);
             TrainingData.writeDprJson(out, corpus, file);
             return out;
         }
     }
 
-    private List<TrainingExample> pseudoLabelled(Path m1) throws IOException {
+    /**
+     * Pseudo-labelled examples: the pseudo questions' top {@code --mine-depth} passages as
+     * {@code retriever} ranks them, labelled by the teacher (trained on {@code m1}'s negatives if
+     * this run has none yet). Cached in {@code pseudo-labelled.json}.
+     */
+    private List<TrainingExample> pseudoLabelled(Path retriever, Path m1) throws IOException {
         Path file = config.out().resolve("pseudo-labelled.json");
         if (config.augmentQuestions() == 0) {
             return List.of();
@@ -428,10 +436,11 @@ public final class TrainingPipeline implements Closeable {
             return TrainingData.fromDprJson(file);
         }
         List<PseudoQuestions.Question> questions = pseudoQuestions();
-        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
+        try (DenseRanking ranking = ranking(retriever); CrossEncoder teacher = teacher(m1)) {
             List<TrainingExample> out = new CrossEncoderLabels(teacher, config.teacherThresholds()).pseudoLabel(questions,
                 q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList());
-            System.err.printf(Locale.ROOT, "augmentation: %d pseudo questions gave %d examples%n", questions.size(), out.size());
+            System.err.printf(Locale.ROOT, "augmentation: %d pseudo questions gave %d examples (candidates from %s's ranking)%n", questions.size(),
+                out.size(), stageOf(retriever));
             TrainingData.writeDprJson(out, corpus, file);
             return out;
         }
@@ -452,14 +461,17 @@ public final class TrainingPipeline implements Closeable {
         return PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(), config.dual().seed());
     }
 
-    /** The cross-encoder, trained on the labelled questions with negatives from {@code ranking} (M1), or the one trained earlier. */
-    private CrossEncoder crossEncoder(DenseRanking ranking) throws IOException {
+    /** The cross-encoder, trained on the labelled questions with negatives from {@code m1}'s ranking, or the one trained earlier. */
+    private CrossEncoder teacher(Path m1) throws IOException {
         Path dir = config.out().resolve("cross-encoder");
         if (Files.exists(dir.resolve(StageResult.FILE))) {
             return CrossEncoder.load(dir, config.device(), config.crossEncoderMaxLength());
         }
         TrainingSettings s = config.crossEncoder();
-        List<TrainingExample> examples = new NegativeMiner(corpus, ranking::search).mine(labelled, s.negativesPerQuestion());
+        List<TrainingExample> examples;
+        try (DenseRanking ranking = ranking(m1)) {
+            examples = new NegativeMiner(corpus, ranking::search).mine(labelled, s.negativesPerQuestion());
+        }
         long t0 = System.nanoTime();
         CrossEncoder model = CrossEncoder.fresh(config.crossEncoderModel(), config.device(), config.crossEncoderMaxLength(), s.seed());
         model.freezeBottom(config.crossEncoderFreezeLayers());
@@ -534,6 +546,12 @@ public final class TrainingPipeline implements Closeable {
         p.addProperty("towers", config.separateTowers() ? "separate" : "shared");
         p.addProperty("trainer", "dense-retrieval trainer 0.1.0 (DJL PyTorch)");
         return p;
+    }
+
+    /** The stage a model folder of this run belongs to ({@code <out>/<stage>/onnx}), for messages. */
+    private static String stageOf(Path model) {
+        Path stage = model.toAbsolutePath().normalize().getParent();
+        return stage == null || stage.getFileName() == null ? model.toString() : stage.getFileName().toString();
     }
 
     private String modelName(String stage) {
