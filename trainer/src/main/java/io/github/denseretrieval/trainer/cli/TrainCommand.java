@@ -7,6 +7,7 @@ import io.github.denseretrieval.trainer.model.TorchRuntime;
 import io.github.denseretrieval.trainer.recipe.PipelineConfig;
 import io.github.denseretrieval.trainer.recipe.Recipe;
 import io.github.denseretrieval.trainer.recipe.StageResult;
+import io.github.denseretrieval.trainer.recipe.TeacherGate;
 import io.github.denseretrieval.trainer.recipe.TrainingPipeline;
 import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
@@ -125,6 +126,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mine-depth", defaultValue = "10", description = "Dense candidates per question the cross-encoder scores (default: ${DEFAULT-VALUE}).")
     int mineDepth;
 
+    @Option(names = "--denoise", defaultValue = "auto", description = {"rocketqa: when the cross-encoder denoises M2's hard negatives and",
+        "labels M3's augmentation data. auto: only if its dev nDCG@10 is above M1's (skipped without a dev split); always; never.",
+        "When skipped, M1 is the recipe's model (default: ${DEFAULT-VALUE})."})
+    String denoise;
+
     @Option(names = "--augment", defaultValue = "400", description = "Pseudo questions (passage titles) to label; 0 disables (default: ${DEFAULT-VALUE}).")
     int augment;
 
@@ -183,7 +189,7 @@ final class TrainCommand implements Callable<Integer> {
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
-            devFraction, mineDepth, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
+            devFraction, mineDepth, TeacherGate.Mode.fromName(denoise), augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
             pairPretrainOn.equals("labelled"), windowFrom(), windowTo());
         long start = System.nanoTime();
         List<StageResult> results;

@@ -25,6 +25,8 @@ import java.util.List;
  * @param devQuestions       training questions held out as the dev split (0: {@code devFraction} of them)
  * @param devFraction        fraction of the training questions held out as the dev split when {@code devQuestions} is 0
  * @param mineDepth          dense candidates retrieved per question for denoising and pseudo-labelling
+ * @param denoise            rocketqa only: whether the teacher denoises and labels augmentation data always, never, or (auto)
+ *                           when its dev nDCG@10 is above M1's ({@link TeacherGate})
  * @param augmentQuestions   pseudo questions to label (0 disables augmentation)
  * @param positiveThreshold  the teacher's probability above which a retrieved passage is a confident positive: a pseudo
  *                           label's positive, a denoised candidate dropped as a likely positive
@@ -41,7 +43,7 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
                              Path labelledFile, Path out, List<Device> devices, int queryMaxLength, int passageMaxLength, int freezeLayers,
                              int maxTrainQuestions, int maxPassages, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
                              int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, double devFraction, int mineDepth,
-                             int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
+                             TeacherGate.Mode denoise, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
                              boolean exportTensorflow, boolean resume, boolean separateTowers,
                              boolean pairPretrainOnLabelled, int negativeWindowFrom, int negativeWindowTo) {
 
@@ -50,6 +52,10 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
             throw new IllegalArgumentException("at least one device is needed");
         }
         devices = List.copyOf(devices);
+        if (denoise != TeacherGate.Mode.AUTO && recipe != Recipe.ROCKETQA) {
+            throw new IllegalArgumentException("--denoise " + denoise.jsonName() + " applies to the rocketqa recipe only, not to "
+                + recipe.jsonName() + "; drop it");
+        }
         // Checks the two thresholds now rather than when the teacher is first used, hours into the run (the parameters:
         // a compact constructor has not assigned the fields yet).
         new TeacherThresholds(negativeThreshold, positiveThreshold);

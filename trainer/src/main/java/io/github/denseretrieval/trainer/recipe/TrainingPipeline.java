@@ -39,6 +39,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.IntFunction;
 
@@ -144,10 +145,30 @@ public final class TrainingPipeline implements Closeable {
         switch (config.recipe()) {
             case DPR -> results.add(dualEncoderStage("dpr", config.baseModel(), bm25Negatives, config.dual(), true));
             case ROCKETQA -> {
-                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
+                String m1Stage = "m1-cross-batch";
+                StageResult m1 = dualEncoderStage(m1Stage, config.baseModel(), bm25Negatives, crossBatch(), true);
+                TeacherGate gate = teacherGate(m1Stage, m1.model());
+                if (!gate.useTeacher()) {
+                    // Without the teacher, M2 would train on M1's BM25 negatives from the same start with the same seed: M1
+                    // again, bit for bit. M1's own dense negatives undenoised are what RocketQA's denoising exists to avoid.
+                    // So the recipe stops at M1 and says so in M1's result.json.
+                    System.err.println("rocketqa: denoising and augmentation " + gate.reason() + "; m2-denoised and m3-augmented are "
+                        + "not trained, " + m1Stage + " is the recipe's model");
+                    m1 = m1.withNotes(notes("denoising", gate.reason(), "augmentation", gate.reason()));
+                    m1.write(config.out().resolve(m1Stage).resolve(StageResult.FILE));
+                    results.add(m1);
+                    break;
+                }
+                if (!m1.notes().isEmpty()) {
+                    // An earlier run in this folder skipped the teacher; this one uses it, so M1's record no longer says otherwise.
+                    m1 = m1.withNotes(Map.of());
+                    m1.write(config.out().resolve(m1Stage).resolve(StageResult.FILE));
+                }
                 results.add(m1);
-                List<TrainingExample> denoised = denoisedNegatives(m1.model());
-                StageResult m2 = dualEncoderStage("m2-denoised", config.baseModel(), denoised, crossBatch());
+                System.err.println("rocketqa: denoising and augmentation " + gate.reason());
+                DenoisedNegatives denoised = denoisedNegatives(m1.model());
+                StageResult m2 = dualEncoderStage("m2-denoised", config.baseModel(), epoch -> denoised.examples(), crossBatch(), true,
+                    notes("denoising", gate.reason() + "; " + denoised.summary()));
                 results.add(m2);
                 // RocketQA labels the augmentation questions' candidates as retrieved by the denoised model, not by M1.
                 List<TrainingExample> pseudo = pseudoLabelled(m2.model(), m1.model());
@@ -156,14 +177,15 @@ public final class TrainingPipeline implements Closeable {
                     System.err.println("m3-augmented skipped: the cross-encoder labelled no pseudo question confidently (--augment "
                         + config.augmentQuestions() + ", --positive-threshold " + config.positiveThreshold() + "); m2-denoised is the recipe's model");
                 } else {
-                    List<TrainingExample> augmented = new ArrayList<>(denoised);
+                    List<TrainingExample> augmented = new ArrayList<>(denoised.examples());
                     augmented.addAll(pseudo);
-                    results.add(dualEncoderStage("m3-augmented", config.baseModel(), augmented, crossBatch()));
+                    results.add(dualEncoderStage("m3-augmented", config.baseModel(), epoch -> augmented, crossBatch(), true,
+                        notes("augmentation", gate.reason() + "; " + pseudo.size() + " pseudo-labelled examples, candidates from m2-denoised's ranking")));
                 }
             }
             case PAIR -> {
                 StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
-                List<TrainingExample> denoised = denoisedNegatives(m1.model());
+                List<TrainingExample> denoised = denoisedNegatives(m1.model()).examples();
                 // Stage names differ by pre-training data, so the two variants can share a run folder.
                 String suffix = config.pairPretrainOnLabelled() ? "-labelled" : "";
                 IntFunction<List<TrainingExample>> pretrainData;
@@ -229,6 +251,12 @@ public final class TrainingPipeline implements Closeable {
     /** As above with each epoch's examples from {@code perEpoch} (hard negatives drawn again each epoch). */
     StageResult dualEncoderStage(String stage, Path warmStart, IntFunction<List<TrainingExample>> perEpoch, TrainingSettings settings,
                                  boolean evaluated) throws IOException {
+        return dualEncoderStage(stage, warmStart, perEpoch, settings, evaluated, Map.of());
+    }
+
+    /** As above; {@code notes} (see {@link StageResult#notes}) go into the stage's result.json and model provenance. */
+    StageResult dualEncoderStage(String stage, Path warmStart, IntFunction<List<TrainingExample>> perEpoch, TrainingSettings settings,
+                                 boolean evaluated, Map<String, String> notes) throws IOException {
         List<TrainingExample> examples = perEpoch.apply(1);
         Path dir = config.out().resolve(stage);
         Path resultFile = dir.resolve(StageResult.FILE);
@@ -249,6 +277,7 @@ public final class TrainingPipeline implements Closeable {
         List<Float> losses;
         int skipped;
         JsonObject provenance = provenance(stage, settings, examples.size());
+        notes.forEach(provenance::addProperty);
         Path model;
         Path queryStart = config.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
         List<TrainableEncoder> copies = new ArrayList<>();
@@ -312,7 +341,7 @@ public final class TrainingPipeline implements Closeable {
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
             metrics == null ? null : config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
-            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped);
+            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped, notes);
         result.write(resultFile);
         deleteRecursively(checkpoint);
         return result;
@@ -401,25 +430,53 @@ public final class TrainingPipeline implements Closeable {
         return cached;
     }
 
-    /** Labelled examples whose negatives are those of {@code model}'s top passages the cross-encoder is confident are not relevant. */
-    private List<TrainingExample> denseCandidatesAndDenoise(CrossEncoder teacher, DenseRanking ranking) {
-        CrossEncoderLabels labels = new CrossEncoderLabels(teacher, config.teacherThresholds());
-        NegativeMiner miner = new NegativeMiner(corpus, ranking::search);
-        CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth());
-        System.err.println("denoising: " + d.summary(config.teacherThresholds()));
-        return d.examples();
-    }
+    /** The labelled examples with denoised negatives, and what denoising did, in words for the run's record. */
+    private record DenoisedNegatives(List<TrainingExample> examples, String summary) {}
 
-    private List<TrainingExample> denoisedNegatives(Path m1) throws IOException {
+    /**
+     * The labelled examples whose negatives are those of M1's top {@code --mine-depth} passages the
+     * cross-encoder is confident are not relevant ({@link DenoisingRule}). Cached in
+     * {@code denoised-negatives.json}.
+     */
+    private DenoisedNegatives denoisedNegatives(Path m1) throws IOException {
         Path file = config.out().resolve("denoised-negatives.json");
         if (Files.exists(file)) {
-            return TrainingData.fromDprJson(file);
+            List<TrainingExample> cached = TrainingData.fromDprJson(file);
+            return new DenoisedNegatives(cached, "reused " + file.getFileName() + " of an earlier run: "
+                + cached.stream().mapToInt(e -> e.negatives().size()).sum() + " negatives kept");
         }
         try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = teacher(m1)) {
-            List<TrainingExample> out = denseCandidatesAndDenoise(teacher, ranking);
-            TrainingData.writeDprJson(out, corpus, file);
-            return out;
+            CrossEncoderLabels labels = new CrossEncoderLabels(teacher, config.teacherThresholds());
+            NegativeMiner miner = new NegativeMiner(corpus, ranking::search);
+            CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth());
+            String summary = d.summary(config.teacherThresholds());
+            System.err.println("denoising: " + summary);
+            TrainingData.writeDprJson(d.examples(), corpus, file);
+            return new DenoisedNegatives(d.examples(), summary);
         }
+    }
+
+    /**
+     * Whether the teacher may denoise and label ({@link TeacherGate}). With {@code auto} and a dev
+     * split it trains the teacher first if this run has none, for its dev figure; the student's is
+     * M1's last dev check. Both are read back from {@code dev.csv}, so a resumed run decides as the
+     * first one did without measuring again.
+     */
+    private TeacherGate teacherGate(String studentStage, Path student) throws IOException {
+        if (config.denoise() == TeacherGate.Mode.NEVER || dev.isEmpty()) {
+            return TeacherGate.decide(config.denoise(), OptionalDouble.empty(), OptionalDouble.empty());
+        }
+        // Trained and dev-checked now if this run had no teacher yet; only its dev figure is needed here.
+        teacher(student).close();
+        return TeacherGate.decide(config.denoise(), log.lastDevNdcg("cross-encoder"), log.lastDevNdcg(studentStage));
+    }
+
+    private static Map<String, String> notes(String... keysAndValues) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            out.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return out;
     }
 
     /**
@@ -481,7 +538,7 @@ public final class TrainingPipeline implements Closeable {
         teacherDevCheck(model, s.epochs());
         model.save(dir);
         new StageResult("cross-encoder", config.recipe().jsonName(), dir, examples.size(), losses.size(), (System.nanoTime() - t0) / 1e9,
-            null, Double.NaN, Double.NaN, Double.NaN, 0, trainer.skippedUpdates()).write(dir.resolve(StageResult.FILE));
+            null, Double.NaN, Double.NaN, Double.NaN, 0, trainer.skippedUpdates(), Map.of()).write(dir.resolve(StageResult.FILE));
         return model;
     }
 
