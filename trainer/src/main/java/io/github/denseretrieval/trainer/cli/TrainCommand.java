@@ -7,6 +7,7 @@ import io.github.denseretrieval.trainer.model.TorchRuntime;
 import io.github.denseretrieval.trainer.recipe.PipelineConfig;
 import io.github.denseretrieval.trainer.recipe.Recipe;
 import io.github.denseretrieval.trainer.recipe.StageResult;
+import io.github.denseretrieval.trainer.recipe.TeacherGate;
 import io.github.denseretrieval.trainer.recipe.TrainingPipeline;
 import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
@@ -125,16 +126,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mine-depth", defaultValue = "10", description = "Dense candidates per question the cross-encoder scores (default: ${DEFAULT-VALUE}).")
     int mineDepth;
 
-    @Option(names = "--denoise-threshold", defaultValue = "0.9", description = "Drop candidate negatives scored above it (default: ${DEFAULT-VALUE}).")
-    float denoiseThreshold;
+    @Option(names = "--denoise", defaultValue = "auto", description = {"rocketqa: when the cross-encoder denoises M2's hard negatives and",
+        "labels M3's augmentation data. auto: only if its dev nDCG@10 is above M1's (skipped without a dev split); always; never.",
+        "When skipped, M1 is the recipe's model (default: ${DEFAULT-VALUE})."})
+    String denoise;
 
     @Option(names = "--augment", defaultValue = "400", description = "Pseudo questions (passage titles) to label; 0 disables (default: ${DEFAULT-VALUE}).")
     int augment;
 
-    @Option(names = "--positive-threshold", defaultValue = "0.9", description = "Pseudo-label positive above it (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--positive-threshold", defaultValue = "0.9", description = {"Teacher probability above which a retrieved passage is a",
+        "confident positive: a pseudo label, or a denoised candidate dropped as a likely positive (default: ${DEFAULT-VALUE})."})
     float positiveThreshold;
 
-    @Option(names = "--negative-threshold", defaultValue = "0.1", description = "Pseudo-label negative below it (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--negative-threshold", defaultValue = "0.1", description = {"Teacher probability below which a retrieved passage is a",
+        "confident negative: the only candidates denoising keeps as hard negatives, and a pseudo label's negatives (default: ${DEFAULT-VALUE})."})
     float negativeThreshold;
 
     @Option(names = "--ce-epochs", defaultValue = "1", description = "Cross-encoder epochs (default: ${DEFAULT-VALUE}).")
@@ -184,7 +189,7 @@ final class TrainCommand implements Callable<Integer> {
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
             crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
             queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
-            devFraction, mineDepth, denoiseThreshold, augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
+            devFraction, mineDepth, TeacherGate.Mode.fromName(denoise), augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
             pairPretrainOn.equals("labelled"), windowFrom(), windowTo());
         long start = System.nanoTime();
         List<StageResult> results;

@@ -19,10 +19,13 @@ import java.util.Random;
  */
 public final class SampledNegatives {
 
-    /** Says which candidates are likely relevant to a question (e.g. a cross-encoder above a threshold). */
+    /**
+     * Says which candidates must not be drawn as negatives of a question: likely positives (or, for a
+     * cross-encoder teacher following RocketQA, every candidate it is not confident is irrelevant).
+     */
     @FunctionalInterface
     public interface Judge {
-        /** One flag per candidate, true for a likely positive. */
+        /** One flag per candidate, true for one left out of the window. */
         boolean[] likelyPositive(String question, List<Passage> candidates);
 
         /** Calls nothing a likely positive. */
@@ -82,7 +85,7 @@ public final class SampledNegatives {
         return out;
     }
 
-    /** Candidates left out because the judge called them likely positives. */
+    /** Candidates the judge left out of the windows. */
     public int judgedOut() {
         return judgedOut;
     }

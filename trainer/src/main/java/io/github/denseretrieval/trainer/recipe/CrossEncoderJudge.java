@@ -7,18 +7,19 @@ import io.github.denseretrieval.trainer.model.CrossEncoder;
 import java.util.List;
 
 /**
- * The cross-encoder teacher as the judge of sampled hard negatives: a candidate it gives a
- * relevance probability above the threshold is taken for an unlabelled positive (RocketQA's
- * denoising, applied to a BM25 window). Uses the teacher from the calling thread only.
+ * The cross-encoder teacher as the judge of sampled hard negatives: RocketQA's denoising applied
+ * to a BM25 window, so a candidate may be drawn only when {@link DenoisingRule} keeps it (the
+ * teacher is confident it is not relevant); likely and possible positives are left out. Uses the
+ * teacher from the calling thread only.
  */
 final class CrossEncoderJudge implements SampledNegatives.Judge {
 
     private final CrossEncoder teacher;
-    private final float threshold;
+    private final DenoisingRule rule;
 
-    CrossEncoderJudge(CrossEncoder teacher, float threshold) {
+    CrossEncoderJudge(CrossEncoder teacher, DenoisingRule rule) {
         this.teacher = teacher;
-        this.threshold = threshold;
+        this.rule = rule;
     }
 
     @Override
@@ -26,7 +27,7 @@ final class CrossEncoderJudge implements SampledNegatives.Judge {
         float[] p = teacher.probabilities(question, candidates.stream().map(Passage::titleAndText).toList(), 16);
         boolean[] out = new boolean[p.length];
         for (int i = 0; i < p.length; i++) {
-            out[i] = p[i] > threshold;
+            out[i] = !rule.keeps(p[i]);
         }
         return out;
     }

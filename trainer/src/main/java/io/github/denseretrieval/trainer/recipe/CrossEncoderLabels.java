@@ -8,84 +8,70 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
- * What the cross-encoder teacher decides about retrieved passages: RocketQA's denoising (drop
- * retrieved "negatives" the teacher believes relevant) and its pseudo-labelling of unlabelled
- * questions (confident positives and negatives become training data).
+ * The cross-encoder teacher applied to retrieved passages: it scores them and hands the
+ * probabilities to RocketQA's rules, {@link DenoisingRule} for the hard negatives of labelled
+ * questions and {@link PseudoLabelRule} for unlabelled ones. Uses the teacher from the calling
+ * thread only.
  */
 public final class CrossEncoderLabels {
 
     private static final int BATCH = 16;
 
     private final CrossEncoder teacher;
+    private final TeacherThresholds thresholds;
 
-    public CrossEncoderLabels(CrossEncoder teacher) {
+    public CrossEncoderLabels(CrossEncoder teacher, TeacherThresholds thresholds) {
         this.teacher = teacher;
+        this.thresholds = thresholds;
     }
 
-    /** The denoised examples and how many candidates were scored and dropped, for the run's record. */
-    public record Denoised(List<TrainingExample> examples, int scored, int dropped) {}
+    /** The denoised examples and what became of the candidates, for the run's record. */
+    public record Denoised(List<TrainingExample> examples, int kept, int likelyPositive, int uncertain) {
+        public int scored() {
+            return kept + likelyPositive + uncertain;
+        }
 
-    /**
-     * For each example, scores its first {@code depth} candidate negatives and keeps, in ranking
-     * order, those whose probability of relevance is at most {@code threshold}.
-     */
-    public Denoised denoise(List<TrainingExample> examples, Function<TrainingExample, List<Passage>> candidates, int depth, float threshold) {
+        /** One line for stderr and the stage's record. */
+        public String summary(TeacherThresholds t) {
+            return String.format(java.util.Locale.ROOT, "scored %d candidates: kept %d as negatives (p < %s), dropped %d as likely positive "
+                + "(p > %s) and %d as uncertain", scored(), kept, t.negativeBelow(), likelyPositive, t.positiveAbove(), uncertain);
+        }
+    }
+
+    /** For each example, scores its first {@code depth} candidates and keeps as its negatives those {@link DenoisingRule} keeps. */
+    public Denoised denoise(List<TrainingExample> examples, Function<TrainingExample, List<Passage>> candidates, int depth) {
+        DenoisingRule rule = new DenoisingRule(thresholds);
         List<TrainingExample> out = new ArrayList<>(examples.size());
-        int scored = 0;
-        int dropped = 0;
+        int kept = 0;
+        int likelyPositive = 0;
+        int uncertain = 0;
         try (ProgressBar bar = bar("denoising negatives", examples.size())) {
             for (TrainingExample e : examples) {
                 List<Passage> c = candidates.apply(e);
                 c = c.subList(0, Math.min(depth, c.size()));
-                float[] p = score(e.query(), c);
-                List<Passage> kept = new ArrayList<>();
-                for (int i = 0; i < c.size(); i++) {
-                    if (p[i] <= threshold) {
-                        kept.add(c.get(i));
-                    } else {
-                        dropped++;
-                    }
-                }
-                scored += c.size();
-                out.add(e.withNegatives(kept));
+                DenoisingRule.Outcome o = rule.apply(c, score(e.query(), c));
+                kept += o.kept().size();
+                likelyPositive += o.likelyPositive();
+                uncertain += o.uncertain();
+                out.add(e.withNegatives(o.kept()));
                 bar.step();
             }
         }
-        return new Denoised(out, scored, dropped);
+        return new Denoised(out, kept, likelyPositive, uncertain);
     }
 
-    /**
-     * Pseudo-labelled examples for unlabelled questions: candidates scored above {@code positive}
-     * are positives, below {@code negative} negatives; a question without a confident positive
-     * gives no example.
-     */
-    public List<TrainingExample> pseudoLabel(List<PseudoQuestions.Question> questions, Function<String, List<Passage>> candidates,
-                                             float positive, float negative) {
+    /** Pseudo-labelled examples for unlabelled questions, by {@link PseudoLabelRule} over each one's candidates. */
+    public List<TrainingExample> pseudoLabel(List<PseudoQuestions.Question> questions, Function<String, List<Passage>> candidates) {
+        PseudoLabelRule rule = new PseudoLabelRule(thresholds);
         List<TrainingExample> out = new ArrayList<>();
         try (ProgressBar bar = bar("pseudo-labelling", questions.size())) {
             for (PseudoQuestions.Question q : questions) {
                 List<Passage> c = candidates.apply(q.text());
-                float[] p = score(q.text(), c);
-                List<Passage> positives = new ArrayList<>();
-                List<Passage> negatives = new ArrayList<>();
-                for (int i = 0; i < c.size(); i++) {
-                    if (p[i] > positive) {
-                        positives.add(c.get(i));
-                    } else if (p[i] < negative) {
-                        negatives.add(c.get(i));
-                    }
-                }
-                Set<String> ids = new HashSet<>();
-                positives.forEach(x -> ids.add(x.id()));
-                for (Passage pos : positives) {
-                    out.add(new TrainingExample(q.id(), q.text(), pos, negatives, ids));
-                }
+                out.addAll(rule.label(q, c, score(q.text(), c)));
                 bar.step();
             }
         }

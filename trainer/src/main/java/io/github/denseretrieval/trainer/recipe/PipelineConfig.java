@@ -25,8 +25,13 @@ import java.util.List;
  * @param devQuestions       training questions held out as the dev split (0: {@code devFraction} of them)
  * @param devFraction        fraction of the training questions held out as the dev split when {@code devQuestions} is 0
  * @param mineDepth          dense candidates retrieved per question for denoising and pseudo-labelling
- * @param denoiseThreshold   candidates the cross-encoder scores above it are dropped as likely positives
+ * @param denoise            rocketqa only: whether the teacher denoises and labels augmentation data always, never, or (auto)
+ *                           when its dev nDCG@10 is above M1's ({@link TeacherGate})
  * @param augmentQuestions   pseudo questions to label (0 disables augmentation)
+ * @param positiveThreshold  the teacher's probability above which a retrieved passage is a confident positive: a pseudo
+ *                           label's positive, a denoised candidate dropped as a likely positive
+ * @param negativeThreshold  the probability below which it is a confident negative: the only candidates denoising keeps as
+ *                           hard negatives, and a pseudo label's negatives
  * @param separateTowers     a question tower and a passage tower instead of one shared encoder
  * @param negativeWindowFrom first BM25 rank (0-based, positives removed) hard negatives are drawn from each epoch
  * @param negativeWindowTo   rank after the last one of that window; 0: no drawing, the top {@code dual.negativesPerQuestion()}
@@ -38,7 +43,7 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
                              Path labelledFile, Path out, List<Device> devices, int queryMaxLength, int passageMaxLength, int freezeLayers,
                              int maxTrainQuestions, int maxPassages, TrainingSettings dual, int crossBatch, TrainingSettings crossEncoder,
                              int crossEncoderFreezeLayers, int crossEncoderMaxLength, int devQuestions, double devFraction, int mineDepth,
-                             float denoiseThreshold, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
+                             TeacherGate.Mode denoise, int augmentQuestions, float positiveThreshold, float negativeThreshold, float pairAlpha,
                              boolean exportTensorflow, boolean resume, boolean separateTowers,
                              boolean pairPretrainOnLabelled, int negativeWindowFrom, int negativeWindowTo) {
 
@@ -47,13 +52,13 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
             throw new IllegalArgumentException("at least one device is needed");
         }
         devices = List.copyOf(devices);
-        if (denoiseThreshold <= 0 || denoiseThreshold > 1) {
-            throw new IllegalArgumentException("denoise threshold must be in (0, 1], got " + denoiseThreshold);
+        if (denoise != TeacherGate.Mode.AUTO && recipe != Recipe.ROCKETQA) {
+            throw new IllegalArgumentException("--denoise " + denoise.jsonName() + " applies to the rocketqa recipe only, not to "
+                + recipe.jsonName() + "; drop it");
         }
-        if (negativeThreshold >= positiveThreshold) {
-            throw new IllegalArgumentException("pseudo-label negative threshold (" + negativeThreshold + ") must be below the positive one ("
-                + positiveThreshold + ")");
-        }
+        // Checks the two thresholds now rather than when the teacher is first used, hours into the run (the parameters:
+        // a compact constructor has not assigned the fields yet).
+        new TeacherThresholds(negativeThreshold, positiveThreshold);
         if (separateTowers && recipe == Recipe.PAIR) {
             throw new IllegalArgumentException("the pair recipe needs one shared encoder: its passage-centric loss compares passages with "
                 + "passages and questions in one space; drop --separate-towers");
@@ -65,6 +70,11 @@ public record PipelineConfig(Recipe recipe, Path data, String trainSplit, String
         if (crossBatch < 2) {
             throw new IllegalArgumentException("cross batch must be >= 2, got " + crossBatch);
         }
+    }
+
+    /** RocketQA's two thresholds on the teacher's probability, shared by denoising and pseudo-labelling. */
+    public TeacherThresholds teacherThresholds() {
+        return new TeacherThresholds(negativeThreshold, positiveThreshold);
     }
 
     /** The first device: where the cross-encoder trains and the dual encoder's primary replica lives. */

@@ -39,6 +39,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.IntFunction;
 
@@ -52,9 +53,9 @@ import java.util.function.IntFunction;
  * <ul>
  *   <li>dpr: {@code dpr} - in-batch negatives plus {@code --negatives} BM25 hard negatives.</li>
  *   <li>rocketqa: {@code m1-cross-batch} (BM25 negatives, batch {@code --cross-batch}),
- *       {@code cross-encoder} (negatives from M1's ranking), {@code m2-denoised} (M1's top
- *       passages minus those the cross-encoder calls relevant), {@code m3-augmented} (M2's data
- *       plus cross-encoder-labelled pseudo questions).</li>
+ *       {@code cross-encoder} (negatives from M1's ranking), {@code m2-denoised} (those of M1's top
+ *       passages the cross-encoder is confident are irrelevant), {@code m3-augmented} (M2's data
+ *       plus pseudo questions whose M2-retrieved candidates the cross-encoder labelled).</li>
  *   <li>pair: rocketqa's M1 and cross-encoder, then {@code pair-pretrain} (pseudo-labelled data,
  *       loss {@code (1-alpha) L_Q + alpha L_P}) and {@code pair-finetune} (labelled data with
  *       denoised negatives, {@code L_Q} only, starting from the pre-trained model); with
@@ -144,24 +145,47 @@ public final class TrainingPipeline implements Closeable {
         switch (config.recipe()) {
             case DPR -> results.add(dualEncoderStage("dpr", config.baseModel(), bm25Negatives, config.dual(), true));
             case ROCKETQA -> {
-                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
+                String m1Stage = "m1-cross-batch";
+                StageResult m1 = dualEncoderStage(m1Stage, config.baseModel(), bm25Negatives, crossBatch(), true);
+                TeacherGate gate = teacherGate(m1Stage, m1.model());
+                if (!gate.useTeacher()) {
+                    // Without the teacher, M2 would train on M1's BM25 negatives from the same start with the same seed: M1
+                    // again, bit for bit. M1's own dense negatives undenoised are what RocketQA's denoising exists to avoid.
+                    // So the recipe stops at M1 and says so in M1's result.json.
+                    System.err.println("rocketqa: denoising and augmentation " + gate.reason() + "; m2-denoised and m3-augmented are "
+                        + "not trained, " + m1Stage + " is the recipe's model");
+                    m1 = m1.withNotes(notes("denoising", gate.reason(), "augmentation", gate.reason()));
+                    m1.write(config.out().resolve(m1Stage).resolve(StageResult.FILE));
+                    results.add(m1);
+                    break;
+                }
+                if (!m1.notes().isEmpty()) {
+                    // An earlier run in this folder skipped the teacher; this one uses it, so M1's record no longer says otherwise.
+                    m1 = m1.withNotes(Map.of());
+                    m1.write(config.out().resolve(m1Stage).resolve(StageResult.FILE));
+                }
                 results.add(m1);
-                List<TrainingExample> denoised = denoisedNegatives(m1.model());
-                results.add(dualEncoderStage("m2-denoised", config.baseModel(), denoised, crossBatch()));
-                List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                System.err.println("rocketqa: denoising and augmentation " + gate.reason());
+                DenoisedNegatives denoised = denoisedNegatives(m1.model());
+                StageResult m2 = dualEncoderStage("m2-denoised", config.baseModel(), epoch -> denoised.examples(), crossBatch(), true,
+                    notes("denoising", gate.reason() + "; " + denoised.summary()));
+                results.add(m2);
+                // RocketQA labels the augmentation questions' candidates as retrieved by the denoised model, not by M1.
+                List<TrainingExample> pseudo = pseudoLabelled(m2.model(), m1.model());
                 if (pseudo.isEmpty()) {
                     // M3's data would be M2's, and the seeded training would make M2 again.
                     System.err.println("m3-augmented skipped: the cross-encoder labelled no pseudo question confidently (--augment "
                         + config.augmentQuestions() + ", --positive-threshold " + config.positiveThreshold() + "); m2-denoised is the recipe's model");
                 } else {
-                    List<TrainingExample> augmented = new ArrayList<>(denoised);
+                    List<TrainingExample> augmented = new ArrayList<>(denoised.examples());
                     augmented.addAll(pseudo);
-                    results.add(dualEncoderStage("m3-augmented", config.baseModel(), augmented, crossBatch()));
+                    results.add(dualEncoderStage("m3-augmented", config.baseModel(), epoch -> augmented, crossBatch(), true,
+                        notes("augmentation", gate.reason() + "; " + pseudo.size() + " pseudo-labelled examples, candidates from m2-denoised's ranking")));
                 }
             }
             case PAIR -> {
                 StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
-                List<TrainingExample> denoised = denoisedNegatives(m1.model());
+                List<TrainingExample> denoised = denoisedNegatives(m1.model()).examples();
                 // Stage names differ by pre-training data, so the two variants can share a run folder.
                 String suffix = config.pairPretrainOnLabelled() ? "-labelled" : "";
                 IntFunction<List<TrainingExample>> pretrainData;
@@ -169,7 +193,8 @@ public final class TrainingPipeline implements Closeable {
                     // The teacher exists by now: it judges the window, as it denoises M1's candidates.
                     pretrainData = config.negativeWindowTo() > 0 ? teacherJudgedBm25Negatives(m1.model()) : bm25Negatives;
                 } else {
-                    List<TrainingExample> pseudo = pseudoLabelled(m1.model());
+                    // PAIR has no M2: its teacher labels what M1 retrieves.
+                    List<TrainingExample> pseudo = pseudoLabelled(m1.model(), m1.model());
                     pretrainData = epoch -> pseudo;
                 }
                 if (pretrainData.apply(1).size() < 2) {
@@ -201,8 +226,8 @@ public final class TrainingPipeline implements Closeable {
     }
 
     private IntFunction<List<TrainingExample>> teacherJudgedBm25Negatives(Path m1) throws IOException {
-        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
-            return sampledBm25Negatives(new CrossEncoderJudge(teacher, config.denoiseThreshold()));
+        try (CrossEncoder teacher = teacher(m1)) {
+            return sampledBm25Negatives(new CrossEncoderJudge(teacher, new DenoisingRule(config.teacherThresholds())));
         }
     }
 
@@ -226,6 +251,12 @@ public final class TrainingPipeline implements Closeable {
     /** As above with each epoch's examples from {@code perEpoch} (hard negatives drawn again each epoch). */
     StageResult dualEncoderStage(String stage, Path warmStart, IntFunction<List<TrainingExample>> perEpoch, TrainingSettings settings,
                                  boolean evaluated) throws IOException {
+        return dualEncoderStage(stage, warmStart, perEpoch, settings, evaluated, Map.of());
+    }
+
+    /** As above; {@code notes} (see {@link StageResult#notes}) go into the stage's result.json and model provenance. */
+    StageResult dualEncoderStage(String stage, Path warmStart, IntFunction<List<TrainingExample>> perEpoch, TrainingSettings settings,
+                                 boolean evaluated, Map<String, String> notes) throws IOException {
         List<TrainingExample> examples = perEpoch.apply(1);
         Path dir = config.out().resolve(stage);
         Path resultFile = dir.resolve(StageResult.FILE);
@@ -246,6 +277,7 @@ public final class TrainingPipeline implements Closeable {
         List<Float> losses;
         int skipped;
         JsonObject provenance = provenance(stage, settings, examples.size());
+        notes.forEach(provenance::addProperty);
         Path model;
         Path queryStart = config.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
         List<TrainableEncoder> copies = new ArrayList<>();
@@ -309,7 +341,7 @@ public final class TrainingPipeline implements Closeable {
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
             metrics == null ? null : config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
-            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped);
+            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped, notes);
         result.write(resultFile);
         deleteRecursively(checkpoint);
         return result;
@@ -398,29 +430,61 @@ public final class TrainingPipeline implements Closeable {
         return cached;
     }
 
-    /** Labelled examples whose negatives are {@code model}'s top passages that the cross-encoder does not call relevant. */
-    private List<TrainingExample> denseCandidatesAndDenoise(CrossEncoder teacher, DenseRanking ranking) {
-        CrossEncoderLabels labels = new CrossEncoderLabels(teacher);
-        NegativeMiner miner = new NegativeMiner(corpus, ranking::search);
-        CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth(), config.denoiseThreshold());
-        System.err.printf(Locale.ROOT, "denoising: scored %d candidates, dropped %d as likely positives (p > %.2f)%n", d.scored(), d.dropped(),
-            config.denoiseThreshold());
-        return d.examples();
-    }
+    /** The labelled examples with denoised negatives, and what denoising did, in words for the run's record. */
+    private record DenoisedNegatives(List<TrainingExample> examples, String summary) {}
 
-    private List<TrainingExample> denoisedNegatives(Path m1) throws IOException {
+    /**
+     * The labelled examples whose negatives are those of M1's top {@code --mine-depth} passages the
+     * cross-encoder is confident are not relevant ({@link DenoisingRule}). Cached in
+     * {@code denoised-negatives.json}.
+     */
+    private DenoisedNegatives denoisedNegatives(Path m1) throws IOException {
         Path file = config.out().resolve("denoised-negatives.json");
         if (Files.exists(file)) {
-            return TrainingData.fromDprJson(file);
+            List<TrainingExample> cached = TrainingData.fromDprJson(file);
+            return new DenoisedNegatives(cached, "reused " + file.getFileName() + " of an earlier run: "
+                + cached.stream().mapToInt(e -> e.negatives().size()).sum() + " negatives kept");
         }
-        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
-            List<TrainingExample> out = denseCandidatesAndDenoise(teacher, ranking);
-            TrainingData.writeDprJson(out, corpus, file);
-            return out;
+        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = teacher(m1)) {
+            CrossEncoderLabels labels = new CrossEncoderLabels(teacher, config.teacherThresholds());
+            NegativeMiner miner = new NegativeMiner(corpus, ranking::search);
+            CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth());
+            String summary = d.summary(config.teacherThresholds());
+            System.err.println("denoising: " + summary);
+            TrainingData.writeDprJson(d.examples(), corpus, file);
+            return new DenoisedNegatives(d.examples(), summary);
         }
     }
 
-    private List<TrainingExample> pseudoLabelled(Path m1) throws IOException {
+    /**
+     * Whether the teacher may denoise and label ({@link TeacherGate}). With {@code auto} and a dev
+     * split it trains the teacher first if this run has none, for its dev figure; the student's is
+     * M1's last dev check. Both are read back from {@code dev.csv}, so a resumed run decides as the
+     * first one did without measuring again.
+     */
+    private TeacherGate teacherGate(String studentStage, Path student) throws IOException {
+        if (config.denoise() == TeacherGate.Mode.NEVER || dev.isEmpty()) {
+            return TeacherGate.decide(config.denoise(), OptionalDouble.empty(), OptionalDouble.empty());
+        }
+        // Trained and dev-checked now if this run had no teacher yet; only its dev figure is needed here.
+        teacher(student).close();
+        return TeacherGate.decide(config.denoise(), log.lastDevNdcg("cross-encoder"), log.lastDevNdcg(studentStage));
+    }
+
+    private static Map<String, String> notes(String... keysAndValues) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            out.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return out;
+    }
+
+    /**
+     * Pseudo-labelled examples: the pseudo questions' top {@code --mine-depth} passages as
+     * {@code retriever} ranks them, labelled by the teacher (trained on {@code m1}'s negatives if
+     * this run has none yet). Cached in {@code pseudo-labelled.json}.
+     */
+    private List<TrainingExample> pseudoLabelled(Path retriever, Path m1) throws IOException {
         Path file = config.out().resolve("pseudo-labelled.json");
         if (config.augmentQuestions() == 0) {
             return List.of();
@@ -429,11 +493,11 @@ public final class TrainingPipeline implements Closeable {
             return TrainingData.fromDprJson(file);
         }
         List<PseudoQuestions.Question> questions = pseudoQuestions();
-        try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = crossEncoder(ranking)) {
-            List<TrainingExample> out = new CrossEncoderLabels(teacher).pseudoLabel(questions,
-                q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList(),
-                config.positiveThreshold(), config.negativeThreshold());
-            System.err.printf(Locale.ROOT, "augmentation: %d pseudo questions gave %d examples%n", questions.size(), out.size());
+        try (DenseRanking ranking = ranking(retriever); CrossEncoder teacher = teacher(m1)) {
+            List<TrainingExample> out = new CrossEncoderLabels(teacher, config.teacherThresholds()).pseudoLabel(questions,
+                q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList());
+            System.err.printf(Locale.ROOT, "augmentation: %d pseudo questions gave %d examples (candidates from %s's ranking)%n", questions.size(),
+                out.size(), stageOf(retriever));
             TrainingData.writeDprJson(out, corpus, file);
             return out;
         }
@@ -454,14 +518,17 @@ public final class TrainingPipeline implements Closeable {
         return PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(), config.dual().seed());
     }
 
-    /** The cross-encoder, trained on the labelled questions with negatives from {@code ranking} (M1), or the one trained earlier. */
-    private CrossEncoder crossEncoder(DenseRanking ranking) throws IOException {
+    /** The cross-encoder, trained on the labelled questions with negatives from {@code m1}'s ranking, or the one trained earlier. */
+    private CrossEncoder teacher(Path m1) throws IOException {
         Path dir = config.out().resolve("cross-encoder");
         if (Files.exists(dir.resolve(StageResult.FILE))) {
             return CrossEncoder.load(dir, config.device(), config.crossEncoderMaxLength());
         }
         TrainingSettings s = config.crossEncoder();
-        List<TrainingExample> examples = new NegativeMiner(corpus, ranking::search).mine(labelled, s.negativesPerQuestion());
+        List<TrainingExample> examples;
+        try (DenseRanking ranking = ranking(m1)) {
+            examples = new NegativeMiner(corpus, ranking::search).mine(labelled, s.negativesPerQuestion());
+        }
         long t0 = System.nanoTime();
         CrossEncoder model = CrossEncoder.fresh(config.crossEncoderModel(), config.device(), config.crossEncoderMaxLength(), s.seed());
         model.freezeBottom(config.crossEncoderFreezeLayers());
@@ -471,7 +538,7 @@ public final class TrainingPipeline implements Closeable {
         teacherDevCheck(model, s.epochs());
         model.save(dir);
         new StageResult("cross-encoder", config.recipe().jsonName(), dir, examples.size(), losses.size(), (System.nanoTime() - t0) / 1e9,
-            null, Double.NaN, Double.NaN, Double.NaN, 0, trainer.skippedUpdates()).write(dir.resolve(StageResult.FILE));
+            null, Double.NaN, Double.NaN, Double.NaN, 0, trainer.skippedUpdates(), Map.of()).write(dir.resolve(StageResult.FILE));
         return model;
     }
 
@@ -536,6 +603,12 @@ public final class TrainingPipeline implements Closeable {
         p.addProperty("towers", config.separateTowers() ? "separate" : "shared");
         p.addProperty("trainer", "dense-retrieval trainer 0.1.0 (DJL PyTorch)");
         return p;
+    }
+
+    /** The stage a model folder of this run belongs to ({@code <out>/<stage>/onnx}), for messages. */
+    private static String stageOf(Path model) {
+        Path stage = model.toAbsolutePath().normalize().getParent();
+        return stage == null || stage.getFileName() == null ? model.toString() : stage.getFileName().toString();
     }
 
     private String modelName(String stage) {

@@ -73,6 +73,13 @@ public final class TrainingLog {
         plot("loss.png", "Training loss", "loss", losses);
     }
 
+    /** The latest dev nDCG@10 recorded for {@code stage}, in this run or an earlier one in the same folder (empty if none). */
+    public java.util.OptionalDouble lastDevNdcg(String stage) {
+        List<double[]> points = dev.get(stage);
+        return points == null || points.isEmpty() ? java.util.OptionalDouble.empty()
+            : java.util.OptionalDouble.of(points.get(points.size() - 1)[1]);
+    }
+
     /** Records a dev evaluation; {@code epoch} 0 is the model before training. */
     public void dev(String stage, int epoch, double ndcg, double recall) {
         append("dev.csv", String.format(Locale.ROOT, "%s,%d,%d,%.4f,%.4f", stage, epoch, globalStep, ndcg, recall));

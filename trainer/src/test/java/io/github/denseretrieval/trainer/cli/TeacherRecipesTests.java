@@ -36,15 +36,20 @@ class TeacherRecipesTests {
         "--epochs", "1", "--query-max-length", "16", "--passage-max-length", "32", "--freeze-layers", "5", "--ce-batch-size", "2",
         "--ce-negatives", "1", "--ce-max-length", "48", "--mine-depth", "3", "--augment", "3", "--no-tensorflow",
         // A teacher trained for four updates is confident about nothing: thresholds this low make it label every
-        // candidate of a pseudo question positive, so that augmentation and PAIR's pseudo-labelled pre-training run.
+        // candidate of a pseudo question positive, so that augmentation and PAIR's pseudo-labelled pre-training run
+        // (and leave denoising few or no confident negatives to keep).
         "--positive-threshold", "0.01", "--negative-threshold", "0.005"};
 
     @Test
     void rocketqaThenPairShareTheFirstModelAndTheTeacher(@TempDir Path out) throws IOException {
         Assumptions.assumeTrue(Files.isDirectory(TrainCommandTests.SCIFACT), "SciFact not present at " + TrainCommandTests.SCIFACT);
         Path run = out.resolve("run");
-        assertEquals(0, TrainerCli.run(args("rocketqa", run)));
+        // Such a teacher rarely beats M1 on dev, so the default gate would skip it: forced here to run every stage.
+        assertEquals(0, TrainerCli.run(args("rocketqa", run, "--denoise", "always")));
         assertEquals(List.of("m1-cross-batch", "m2-denoised", "m3-augmented"), stages(run));
+        assertTrue(result(run, "m2-denoised").get("denoising").getAsString().startsWith("used: forced by --denoise always"));
+        assertTrue(provenance(run, "m2-denoised").get("denoising").getAsString().contains("dropped"), "the counts are in the provenance");
+        assertTrue(result(run, "m3-augmented").get("augmentation").getAsString().contains("m2-denoised's ranking"));
         assertTrue(Files.exists(run.resolve("cross-encoder/head.json")) && Files.exists(run.resolve("cross-encoder/onnx/model.json")));
         String dev = Files.readString(run.resolve("dev.csv"), StandardCharsets.UTF_8);
         assertTrue(dev.contains("\ncross-encoder,0,") && dev.contains("\ncross-encoder,1,"), "teacher dev checks before and after: " + dev);
@@ -75,6 +80,29 @@ class TeacherRecipesTests {
         assertEquals("1:3", provenance(run, "pair-pretrain-labelled").get("bm25_negative_window").getAsString());
 
         assertEquals(1, TrainerCli.run(args("pair", run, "--pair-pretrain-data", "teacher")), "an unknown choice fails with a message");
+        assertEquals(1, TrainerCli.run(args("pair", run, "--denoise", "never")), "--denoise applies to rocketqa only");
+
+        // The default gate, on the same folder: it compares the teacher's and M1's last dev figures and follows them.
+        assertEquals(0, TrainerCli.run(args("rocketqa", run)));
+        double teacher = lastDevNdcg(run, "cross-encoder");
+        double student = lastDevNdcg(run, "m1-cross-batch");
+        if (teacher > student) {
+            assertEquals(List.of("m1-cross-batch", "m2-denoised", "m3-augmented"), stages(run));
+            assertFalse(result(run, "m1-cross-batch").has("denoising"));
+        } else {
+            assertEquals(List.of("m1-cross-batch"), stages(run), "a teacher no better than M1 denoises nothing: M1 is the model");
+            assertTrue(result(run, "m1-cross-batch").get("denoising").getAsString().startsWith("skipped: teacher dev nDCG@10"),
+                result(run, "m1-cross-batch").toString());
+        }
+    }
+
+    private static double lastDevNdcg(Path run, String stage) throws IOException {
+        List<String> rows = Files.readAllLines(run.resolve("dev.csv")).stream().filter(l -> l.startsWith(stage + ",")).toList();
+        return Double.parseDouble(rows.get(rows.size() - 1).split(",")[3]);
+    }
+
+    private static JsonObject result(Path run, String stage) throws IOException {
+        return JsonParser.parseString(Files.readString(run.resolve(stage).resolve("result.json"), StandardCharsets.UTF_8)).getAsJsonObject();
     }
 
     private static String[] args(String recipe, Path run, String... more) {

@@ -123,7 +123,7 @@ class DevSetTests {
         TrainingSettings ce = new TrainingSettings(2, 2, ForwardPasses.AUTO, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, seed);
         Path model = TestSplitIsolationTests.MODELS.resolve("bge-small-en-v1.5");
         return new PipelineConfig(Recipe.fromName("dpr"), TestSplitIsolationTests.SCIFACT, "train", null, model, model, null, out,
-            List.of(Device.cpu()), 16, 32, 0, 0, 0, dual, 4, ce, 0, 48, 0, devFraction, 3, 0.9f, 0, 0.9f, 0.1f, 0.1f, false, false, false,
+            List.of(Device.cpu()), 16, 32, 0, 0, 0, dual, 4, ce, 0, 48, 0, devFraction, 3, TeacherGate.Mode.AUTO, 0, 0.9f, 0.1f, 0.1f, false, false, false,
             false, 0, 0);
     }
 }

@@ -70,6 +70,6 @@ class TestSplitIsolationTests {
         TrainingSettings ce = new TrainingSettings(2, 2, ForwardPasses.AUTO, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, 42);
         Path model = MODELS.resolve("bge-small-en-v1.5");
         return new PipelineConfig(Recipe.fromName("rocketqa"), data, "train", "test", model, model, null, out, List.of(Device.cpu()), 16, 32, 0,
-            8, maxPassages, dual, 4, ce, 0, 48, 4, 0, 3, 0.9f, augment, 0.9f, 0.1f, 0.1f, false, false, false, false, 0, 0);
+            8, maxPassages, dual, 4, ce, 0, 48, 4, 0, 3, TeacherGate.Mode.AUTO, augment, 0.9f, 0.1f, 0.1f, false, false, false, false, 0, 0);
     }
 }
