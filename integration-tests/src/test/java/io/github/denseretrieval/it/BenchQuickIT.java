@@ -2,6 +2,7 @@ package io.github.denseretrieval.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.denseretrieval.it.bench.Bench;
+import io.github.denseretrieval.trainer.export.ModelFolderExport;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,11 +29,14 @@ class BenchQuickIT {
     @Test
     void everySuiteWritesItsFiguresYardsticksAndPlot(@TempDir Path out) throws IOException {
         Assumptions.assumeTrue(Files.isDirectory(RealNode.SCIFACT), "SciFact not present at " + RealNode.SCIFACT);
+        // The engines suite's TensorFlow twin, exported as ./bench does with bin/trainer export.
+        Path savedModel = out.resolve("bge-small-en-v1.5-tf");
+        ModelFolderExport.toTensorFlow(RealNode.MODELS.resolve("bge-small-en-v1.5"), savedModel);
         StringWriter err = new StringWriter();
         int code = Bench.run(new PrintWriter(err, true), "all", "--quick", "--out", out.toString(), "--root",
-            QuickstartErrorsIT.ROOT.toString(), "--data", RealNode.SCIFACT.toString(), "--heap", "1g");
+            QuickstartErrorsIT.ROOT.toString(), "--data", RealNode.SCIFACT.toString(), "--heap", "1g", "--savedmodel", savedModel.toString());
         assertEquals(0, code, "exit code; stderr: " + err);
-        for (String suite : new String[] {"ingest", "query", "recall", "scale", "scale-memory", "memory"}) {
+        for (String suite : new String[] {"ingest", "query", "recall", "scale", "scale-memory", "memory", "engines"}) {
             byte[] png = Files.readAllBytes(out.resolve(suite + ".png"));
             assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(png, 8), suite + ".png is a PNG");
             assertTrue(png.length > 5_000, suite + ".png has a chart in it: " + png.length + " bytes");
@@ -94,6 +98,17 @@ class BenchQuickIT {
         assertEquals(3, memory.path("models").size(), memory.toString());
         memory.path("models").forEach(m -> assertTrue(m.isNumber(), "native memory of each model: " + memory));
         assertTrue(memory.path("goal_met").isBoolean(), memory.toString());
+
+        JsonNode engines = ClusterClient.json().readTree(out.resolve("engines.json").toFile());
+        assertEquals(2, engines.path("rows").size(), engines.toString());
+        for (JsonNode row : engines.path("rows")) {
+            assertTrue(row.path("ingest_ratio").asDouble() > 0 && row.path("dense_p50_ms").asDouble() > 0, row.toString());
+            assertTrue(row.path("ndcg@10").asDouble() > 0.3, row.toString());
+        }
+        // The SavedModel is the ONNX model's twin: the node must rank every question the same way with either engine.
+        assertEquals(30, engines.path("same_top10_questions").asInt(), engines.toString());
+        assertEquals(engines.path("rows").get(0).path("ndcg@10").asDouble(), engines.path("rows").get(1).path("ndcg@10").asDouble(), 1e-4,
+            engines.toString());
     }
 
     @Test

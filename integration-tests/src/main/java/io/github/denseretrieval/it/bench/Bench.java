@@ -30,9 +30,10 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks of the dense-retrieval plugin on a real node.")
 public final class Bench implements Callable<Integer> {
 
-    static final List<String> SUITES = List.of("ingest", "query", "recall", "scale", "memory");
+    static final List<String> SUITES = List.of("ingest", "query", "recall", "scale", "memory", "engines");
 
-    @Parameters(index = "0", arity = "0..1", defaultValue = "all", description = "ingest, query, recall, scale, memory or all (default: ${DEFAULT-VALUE}).")
+    @Parameters(index = "0", arity = "0..1", defaultValue = "all",
+        description = "ingest, query, recall, scale, memory, engines or all (default: ${DEFAULT-VALUE}).")
     String suite;
 
     @Option(names = "--data", description = "BEIR dataset folder (default: ../shared/data/scifact).")
@@ -53,6 +54,10 @@ public final class Bench implements Callable<Integer> {
 
     @Option(names = "--model", defaultValue = "bge-small-en-v1.5", description = "The bundled model to measure (default: ${DEFAULT-VALUE}).")
     String model;
+
+    @Option(names = "--savedmodel", description = {"The engines suite's TensorFlow twin of --model (default: target/models/<model>-tf,",
+        "which ./bench makes with bin/trainer export when it is missing)."})
+    Path savedModel;
 
     @Mixin
     NodeCommandOptions nodeOptions = new NodeCommandOptions();
@@ -81,6 +86,8 @@ public final class Bench implements Callable<Integer> {
         if (!Files.isDirectory(modelDir)) {
             throw new IllegalArgumentException("no model folder " + modelDir + " (mvn package builds the bundled ones)");
         }
+        // Checked before any suite runs: `all` reaches the engines suite last, an hour in.
+        Path tensorFlowTwin = suites.contains("engines") ? savedModelOf(root) : null;
         EvaluationSet loaded = EvaluationSet.load(BeirDataset.open(dataDir), split, quick ? 30 : 300, quick ? 100 : 500);
         // A passage with no text gets no vector (the processor answers 400), so neither side measures it.
         List<Passage> passages = loaded.passages().stream().filter(p -> !p.titleAndText().isBlank()).toList();
@@ -121,6 +128,7 @@ public final class Bench implements Callable<Integer> {
                     }
                 }
                 case "memory" -> MemorySuite.run(nodes, model, passages, quick);
+                case "engines" -> EngineSuite.run(nodes, model, modelDir, tensorFlowTwin, set, dataDir, local, templates);
                 default -> throw new AssertionError(s);
             };
             result.put("suite", s);
@@ -137,10 +145,20 @@ public final class Bench implements Callable<Integer> {
                 case "query" -> Plots.query(result, png);
                 case "recall" -> Plots.recall(result, png);
                 case "scale" -> Plots.scale(result, png);
+                case "engines" -> Plots.engines(result, png);
                 default -> Plots.memory(result, png);
             }
             System.out.println("wrote " + json + " and " + png);
         }
         return 0;
+    }
+
+    private Path savedModelOf(Path root) {
+        Path folder = savedModel != null ? savedModel : root.resolve("target/models").resolve(EngineSuite.tensorFlowId(model));
+        if (!Files.isRegularFile(folder.resolve("model.json"))) {
+            throw new IllegalArgumentException("no SavedModel folder at " + folder + " for the engines suite; make it with: bin/trainer export --from "
+                + root.resolve("analysis-encoder/target/models").resolve(model) + " --to " + folder);
+        }
+        return folder;
     }
 }

@@ -35,6 +35,14 @@ final class BenchNodes {
         return session;
     }
 
+    /** A node with the plugin, its optional TensorFlow jars ({@code plugin/tensorflow/target/jars}) and es-config applied for {@code model}. */
+    Session startWithTensorFlow(String model) throws IOException, InterruptedException {
+        System.out.println("starting Elasticsearch 8.19.21 with the dense-retrieval plugin and its TensorFlow engine in " + work + " ...");
+        Session session = open(options().withPluginJars(root.resolve("plugin/tensorflow/target/jars")));
+        session.setup().apply(model);
+        return session;
+    }
+
     /** Elasticsearch as it ships, without the plugin: the memory suite's yardstick. */
     Session startBare() throws IOException, InterruptedException {
         System.out.println("starting Elasticsearch 8.19.21 without the plugin in " + work + " ...");

@@ -103,6 +103,29 @@ final class Plots {
         return chart;
     }
 
+    /** Each engine's ingest rate beside its in-process encoder's, and its dense p50 beside its in-process question encoding. */
+    static void engines(JsonNode result, Path png) throws IOException {
+        List<String> engines = new ArrayList<>();
+        List<Double> ingestRate = new ArrayList<>();
+        List<Double> localRate = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> encodeP50 = new ArrayList<>();
+        for (JsonNode row : result.path("rows")) {
+            engines.add(row.path("engine").asText());
+            ingestRate.add(row.path("plugin_docs_per_s").asDouble());
+            localRate.add(row.path("in_process_docs_per_s").asDouble());
+            p50.add(row.path("dense_p50_ms").asDouble());
+            encodeP50.add(row.path("in_process_question_p50_ms").asDouble());
+        }
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(500).title("ONNX Runtime and TensorFlow in one node")
+            .xAxisTitle("engine").yAxisTitle("passages / s and ms").build();
+        chart.addSeries("node ingest: passages / s", engines, ingestRate);
+        chart.addSeries("in-process encoder: passages / s", engines, localRate);
+        chart.addSeries("dense p50 ms", engines, p50);
+        chart.addSeries("in-process question encode p50 ms", engines, encodeP50);
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
     /** Anonymous memory over the node without the plugin, and the live heap, at each step of the memory suite. */
     static void memory(JsonNode result, Path png) throws IOException {
         List<String> states = new ArrayList<>();
