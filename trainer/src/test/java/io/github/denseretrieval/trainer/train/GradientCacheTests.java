@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import io.github.denseretrieval.encoder.TextRole;
-import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
 import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,24 +31,10 @@ class GradientCacheTests {
 
     private static final Path BASE = DualEncoderTrainingTests.MODELS.resolve("bge-small-en-v1.5");
 
-    private static final String[][] CLAIMS = {
-        {"Vitamin D lowers fracture risk in the elderly.", "Vitamin D and fractures", "Supplementation with vitamin D reduced hip fractures.",
-            "Statins and muscle pain", "Muscle symptoms were reported by statin users."},
-        {"Aspirin reduces colorectal cancer incidence.", "Aspirin and colorectal cancer", "Daily aspirin lowered colorectal cancer rates.",
-            "Coffee and sleep", "Caffeine intake delayed sleep onset."},
-        {"Smoking increases the risk of lung cancer.", "Tobacco and lung cancer", "Smokers had a higher incidence of lung carcinoma.",
-            "Exercise and mood", "Aerobic exercise improved depressive symptoms."},
-        {"Obesity is associated with type 2 diabetes.", "Body weight and diabetes", "Higher BMI predicted incident type 2 diabetes.",
-            "Antibiotics and the gut", "Antibiotic courses changed the gut microbiome."},
-        {"Measles vaccination prevents measles outbreaks.", "Measles vaccine coverage", "Outbreaks followed drops in MMR coverage.",
-            "Salt and blood pressure", "Sodium reduction lowered systolic pressure."},
-        {"Metformin lowers blood glucose.", "Metformin in diabetes", "Metformin reduced fasting glucose in patients.",
-            "Sunlight and vitamin D", "Skin synthesis of vitamin D depends on UVB."},
-    };
 
     @Test
     void onePassGivesTheLossAndGradientsOfTheCachesTwoPasses() throws IOException {
-        ContrastiveBatch batch = ContrastiveBatch.of(examples(), 1);
+        ContrastiveBatch batch = ContrastiveBatch.of(SixClaims.examples(), 1);
         // PAIR's loss (alpha 0.1) involves both sides of the batch in both terms.
         ContrastiveLoss loss = new ContrastiveLoss(0.1f, 0.05f);
         try (TrainableEncoder cached = open(); TrainableEncoder direct = open()) {
@@ -87,8 +71,8 @@ class GradientCacheTests {
 
     @Test
     void onePassTrainsTheWeightsTheCacheTrains(@TempDir Path out) throws IOException {
-        List<TrainingExample> examples = new ArrayList<>(examples());
-        examples.addAll(examples());
+        List<TrainingExample> examples = new ArrayList<>(SixClaims.examples());
+        examples.addAll(SixClaims.examples());
         // Twelve examples in batches of six: two AdamW updates with clipping. A weight whose gradient is float noise
         // around 0 moves by about +-lr either way in AdamW, so lr 2e-5 keeps such noise below 2 x 2 x 2e-5 = 8e-5.
         Map<String, FloatTensor> twoPasses = train(out.resolve("cache"), examples, ForwardPasses.TWO);
@@ -126,17 +110,6 @@ class GradientCacheTests {
                     }
                 }
             }
-        }
-        return out;
-    }
-
-    private static List<TrainingExample> examples() {
-        List<TrainingExample> out = new ArrayList<>();
-        for (int i = 0; i < CLAIMS.length; i++) {
-            String[] c = CLAIMS[i];
-            Passage positive = new Passage("p" + i, c[1], c[2]);
-            Passage negative = new Passage("n" + i, c[3], c[4]);
-            out.add(new TrainingExample("q" + i, c[0], positive, List.of(negative), Set.of(positive.id())));
         }
         return out;
     }

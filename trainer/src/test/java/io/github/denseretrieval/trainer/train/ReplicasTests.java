@@ -2,7 +2,6 @@ package io.github.denseretrieval.trainer.train;
 
 import ai.djl.Device;
 import io.github.denseretrieval.encoder.TextRole;
-import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import org.junit.jupiter.api.Test;
@@ -10,10 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,24 +25,10 @@ class ReplicasTests {
 
     private static final Path BASE = DualEncoderTrainingTests.MODELS.resolve("bge-small-en-v1.5");
 
-    private static final String[][] CLAIMS = {
-        {"Vitamin D lowers fracture risk in the elderly.", "Vitamin D and fractures", "Supplementation with vitamin D reduced hip fractures.",
-            "Statins and muscle pain", "Muscle symptoms were reported by statin users."},
-        {"Aspirin reduces colorectal cancer incidence.", "Aspirin and colorectal cancer", "Daily aspirin lowered colorectal cancer rates.",
-            "Coffee and sleep", "Caffeine intake delayed sleep onset."},
-        {"Smoking increases the risk of lung cancer.", "Tobacco and lung cancer", "Smokers had a higher incidence of lung carcinoma.",
-            "Exercise and mood", "Aerobic exercise improved depressive symptoms."},
-        {"Obesity is associated with type 2 diabetes.", "Body weight and diabetes", "Higher BMI predicted incident type 2 diabetes.",
-            "Antibiotics and the gut", "Antibiotic courses changed the gut microbiome."},
-        {"Measles vaccination prevents measles outbreaks.", "Measles vaccine coverage", "Outbreaks followed drops in MMR coverage.",
-            "Salt and blood pressure", "Sodium reduction lowered systolic pressure."},
-        {"Metformin lowers blood glucose.", "Metformin in diabetes", "Metformin reduced fasting glucose in patients.",
-            "Sunlight and vitamin D", "Skin synthesis of vitamin D depends on UVB."},
-    };
 
     @Test
     void twoReplicasReachTheWeightsOfOneEncoder(@TempDir Path out) throws IOException {
-        List<TrainingExample> examples = examples();
+        List<TrainingExample> examples = SixClaims.examples();
         // Six questions and twelve passages in chunks of two: both replicas get chunks of both sides.
         TrainingSettings settings = new TrainingSettings(6, 2, ForwardPasses.AUTO, 1, 2, 0, 1e-4f, 0f, 0.01f, 1f, 0.05f, 0.1f, 3);
         Map<String, FloatTensor> single;
@@ -80,17 +63,6 @@ class ReplicasTests {
         TrainableEncoder encoder = TrainableEncoder.open(BASE, Device.cpu(), 24, 32);
         encoder.towers().forEach(t -> t.freezeBottom(10));
         return encoder;
-    }
-
-    private static List<TrainingExample> examples() {
-        List<TrainingExample> out = new ArrayList<>();
-        for (int i = 0; i < CLAIMS.length; i++) {
-            String[] c = CLAIMS[i];
-            Passage positive = new Passage("p" + i, c[1], c[2]);
-            Passage negative = new Passage("n" + i, c[3], c[4]);
-            out.add(new TrainingExample("q" + i, c[0], positive, List.of(negative), Set.of(positive.id())));
-        }
-        return out;
     }
 
     private static double shareAbove(Map<String, FloatTensor> a, Map<String, FloatTensor> b, double bound) {
