@@ -60,12 +60,27 @@ public final class TensorFlowSession implements InferenceSession {
         // (the create_class_loader entitlement is granted to modules only), and a SavedModel needs none.
         Model model = Model.newInstance(savedModel.getFileName().toString(), device, ENGINE);
         try {
-            model.load(savedModel, null, java.util.Map.of("Tags", "serve", "SignatureDefKey", "serving_default"));
+            model.load(savedModel, null, java.util.Map.of("Tags", "serve", "SignatureDefKey", "serving_default", "ConfigProto",
+                sessionConfig(options)));
             return new TensorFlowSession(model, options.concurrency(), device.isGpu() ? "gpu:" + device.getDeviceId() : "cpu");
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();
             throw new InvalidModelException("cannot load TensorFlow SavedModel " + savedModel + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * DJL's session config (GPU options included) with the thread pools of the ONNX path: the
+     * intra-op threads the options give and one inter-op thread. TensorFlow's default sizes both
+     * pools to every core, so two forward passes at once (a node's two write threads ingesting)
+     * oversubscribe a small machine several times over.
+     */
+    private static org.tensorflow.proto.framework.ConfigProto sessionConfig(EncoderOptions options) {
+        var config = ai.djl.tensorflow.engine.javacpp.JavacppUtils.getSessionConfig().toBuilder().setInterOpParallelismThreads(1);
+        if (options.engineThreads() > 0) {
+            config.setIntraOpParallelismThreads(options.engineThreads());
+        }
+        return config.build();
     }
 
     /**
