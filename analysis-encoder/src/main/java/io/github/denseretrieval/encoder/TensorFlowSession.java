@@ -10,8 +10,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.tensorflow.engine.javacpp.JavacppUtils;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+import org.tensorflow.proto.framework.ConfigProto;
 
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -75,8 +77,8 @@ public final class TensorFlowSession implements InferenceSession {
      * pools to every core, so two forward passes at once (a node's two write threads ingesting)
      * oversubscribe a small machine several times over.
      */
-    private static org.tensorflow.proto.framework.ConfigProto sessionConfig(EncoderOptions options) {
-        var config = ai.djl.tensorflow.engine.javacpp.JavacppUtils.getSessionConfig().toBuilder().setInterOpParallelismThreads(1);
+    private static ConfigProto sessionConfig(EncoderOptions options) {
+        var config = JavacppUtils.getSessionConfig().toBuilder().setInterOpParallelismThreads(1);
         if (options.engineThreads() > 0) {
             config.setIntraOpParallelismThreads(options.engineThreads());
         }
