@@ -2,30 +2,22 @@ package io.github.denseretrieval.trainer.mining;
 
 import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.evaluation.metrics.ScoredDoc;
+import io.github.denseretrieval.evaluation.retrieval.InMemoryLuceneIndex;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
-import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
-import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.TextField;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
-import org.apache.lucene.search.IndexSearcher;
-import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.similarities.BM25Similarity;
-import org.apache.lucene.store.ByteBuffersDirectory;
 
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,29 +30,16 @@ import java.util.Set;
  */
 public final class Bm25Index implements Closeable {
 
-    private static final String ID = "id";
     private static final String BODY = "body";
     /** BooleanQuery's default clause limit; longer questions keep their first terms. */
     private static final int MAX_TERMS = 1024;
 
     private final Analyzer analyzer = new EnglishAnalyzer();
-    private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
-    private final DirectoryReader reader;
-    private final IndexSearcher searcher;
+    private final InMemoryLuceneIndex index;
 
     private Bm25Index(List<Passage> corpus) throws IOException {
-        BM25Similarity similarity = new BM25Similarity(0.9f, 0.4f);
-        try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(analyzer).setSimilarity(similarity))) {
-            for (Passage p : corpus) {
-                Document doc = new Document();
-                doc.add(new StoredField(ID, p.id()));
-                doc.add(new TextField(BODY, p.titleAndText(), Field.Store.NO));
-                writer.addDocument(doc);
-            }
-        }
-        reader = DirectoryReader.open(directory);
-        searcher = new IndexSearcher(reader);
-        searcher.setSimilarity(similarity);
+        index = new InMemoryLuceneIndex(corpus, analyzer, new BM25Similarity(0.9f, 0.4f),
+            (p, doc) -> doc.add(new TextField(BODY, p.titleAndText(), Field.Store.NO)));
     }
 
     public static Bm25Index build(List<Passage> corpus) throws IOException {
@@ -74,11 +53,7 @@ public final class Bm25Index implements Closeable {
             for (String term : terms(question)) {
                 query.add(new TermQuery(new Term(BODY, term)), BooleanClause.Occur.SHOULD);
             }
-            List<ScoredDoc> out = new ArrayList<>(k);
-            for (ScoreDoc hit : searcher.search(query.build(), k).scoreDocs) {
-                out.add(new ScoredDoc(searcher.storedFields().document(hit.doc).get(ID), hit.score));
-            }
-            return out;
+            return index.search(query.build(), k);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -99,8 +74,7 @@ public final class Bm25Index implements Closeable {
 
     @Override
     public void close() throws IOException {
-        reader.close();
-        directory.close();
+        index.close();
         analyzer.close();
     }
 }

@@ -6,24 +6,15 @@ import io.github.denseretrieval.evaluation.metrics.ScoredDoc;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
-import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
-import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.TextField;
-import org.apache.lucene.index.DirectoryReader;
-import org.apache.lucene.index.IndexWriter;
-import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.search.DisjunctionMaxQuery;
-import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.similarities.BM25Similarity;
-import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.util.QueryBuilder;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +25,7 @@ import java.util.Map;
  * that would take hours through a node: {@code title} and {@code text} fields with Elasticsearch's
  * default BM25 (k1 1.2, b 0.75), each question analysed per field and matched as a disjunction of
  * its tokens (a {@code match} query), the two fields combined as {@code multi_match} best_fields
- * with tie_breaker 0.5 does. One segment, so statistics are those of a one-shard index.
+ * with tie_breaker 0.5 does.
  */
 public final class MultiMatchBm25 implements Closeable {
 
@@ -51,33 +42,20 @@ public final class MultiMatchBm25 implements Closeable {
         }
     }
 
-    private static final String ID = "_id";
     private static final String TITLE = "title";
     private static final String TEXT = "text";
     private static final float TIE_BREAKER = 0.5f;
 
     private final Analyzer analyzer;
-    private final ByteBuffersDirectory directory = new ByteBuffersDirectory();
-    private final DirectoryReader reader;
-    private final IndexSearcher searcher;
+    private final InMemoryLuceneIndex index;
     private final QueryBuilder queries;
 
     public MultiMatchBm25(List<Passage> corpus, Analysis analysis) throws IOException {
         analyzer = analysis.create();
-        BM25Similarity similarity = new BM25Similarity();
-        try (IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(analyzer).setSimilarity(similarity))) {
-            for (Passage p : corpus) {
-                Document doc = new Document();
-                doc.add(new StoredField(ID, p.id()));
-                doc.add(new TextField(TITLE, p.title() == null ? "" : p.title(), Field.Store.NO));
-                doc.add(new TextField(TEXT, p.text() == null ? "" : p.text(), Field.Store.NO));
-                writer.addDocument(doc);
-            }
-            writer.forceMerge(1);
-        }
-        reader = DirectoryReader.open(directory);
-        searcher = new IndexSearcher(reader);
-        searcher.setSimilarity(similarity);
+        index = new InMemoryLuceneIndex(corpus, analyzer, new BM25Similarity(), (p, doc) -> {
+            doc.add(new TextField(TITLE, p.title() == null ? "" : p.title(), Field.Store.NO));
+            doc.add(new TextField(TEXT, p.text() == null ? "" : p.text(), Field.Store.NO));
+        });
         queries = new QueryBuilder(analyzer);
     }
 
@@ -90,18 +68,7 @@ public final class MultiMatchBm25 implements Closeable {
                 perField.add(q);
             }
         }
-        if (perField.isEmpty()) {
-            return List.of();
-        }
-        try {
-            List<ScoredDoc> out = new ArrayList<>(k);
-            for (ScoreDoc hit : searcher.search(new DisjunctionMaxQuery(perField, TIE_BREAKER), k).scoreDocs) {
-                out.add(new ScoredDoc(searcher.storedFields().document(hit.doc).get(ID), hit.score));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return perField.isEmpty() ? List.of() : index.search(new DisjunctionMaxQuery(perField, TIE_BREAKER), k);
     }
 
     /** Searches every question, {@code k} hits each. */
@@ -113,8 +80,7 @@ public final class MultiMatchBm25 implements Closeable {
 
     @Override
     public void close() throws IOException {
-        reader.close();
-        directory.close();
+        index.close();
         analyzer.close();
     }
 }
