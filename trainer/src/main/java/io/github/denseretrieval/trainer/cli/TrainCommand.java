@@ -10,6 +10,7 @@ import io.github.denseretrieval.trainer.recipe.StageResult;
 import io.github.denseretrieval.trainer.recipe.TeacherGate;
 import io.github.denseretrieval.trainer.recipe.TrainingPipeline;
 import io.github.denseretrieval.trainer.train.ForwardPasses;
+import io.github.denseretrieval.trainer.train.FrozenCache;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -68,6 +69,16 @@ final class TrainCommand implements Callable<Integer> {
         "cache (a pass without gradients, then one with per chunk); one: one pass with gradients over the whole batch, memory",
         "permitting, one device only; auto: one when each side of the batch fits in one --chunk-size on one device, else two."})
     String forwardPasses;
+
+    @Option(names = "--frozen-cache", defaultValue = "auto", description = {"auto, on or off (default: ${DEFAULT-VALUE}). on: keep each",
+        "training text's hidden states below the first trainable layer (real tokens only, float32: bge-small at 128 tokens 192 KiB",
+        "a passage), so a text seen again runs only the trainable layers; auto: on when --freeze-layers is above 0; off: every update",
+        "runs the embeddings and frozen layers."})
+    String frozenCache;
+
+    @Option(names = "--frozen-cache-mb", defaultValue = "2048", description = {"Heap the frozen-layer cache may take, in MiB (default:",
+        "${DEFAULT-VALUE}; SciFact's corpus at 128 tokens is about 1 GB); texts past it run the frozen layers every time."})
+    long frozenCacheMb;
 
     @Option(names = "--negatives", defaultValue = "1", description = "Hard negatives per question (default: ${DEFAULT-VALUE}, as DPR).")
     int negatives;
@@ -182,8 +193,8 @@ final class TrainCommand implements Callable<Integer> {
         if (!pairPretrainOn.equals("pseudo") && !pairPretrainOn.equals("labelled")) {
             throw new IllegalArgumentException("--pair-pretrain-data must be pseudo or labelled, got [" + pairPretrainOn + "]");
         }
-        TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, ForwardPasses.fromName(forwardPasses), negatives, epochs, maxSteps, learningRate, warmup, weightDecay,
-            maxGradNorm, temperature, 0f, seed);
+        TrainingSettings dual = new TrainingSettings(batchSize, chunkSize, ForwardPasses.fromName(forwardPasses), FrozenCache.fromName(frozenCache),
+            frozenCacheMb << 20, negatives, epochs, maxSteps, learningRate, warmup, weightDecay, maxGradNorm, temperature, 0f, seed);
         TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ForwardPasses.AUTO, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
             weightDecay, maxGradNorm, 1f, 0f, seed);
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,

@@ -66,9 +66,13 @@ public final class BertTower extends PretrainedBlock {
         return layers(store, x, mask, 0, frozenLayers, false);
     }
 
-    /** The last hidden state from {@link #belowTrainable}'s output: the trainable layers only. */
-    public NDArray fromTrainable(ParameterStore store, NDArray hidden, NDArray mask) {
-        return layers(store, hidden, mask, frozenLayers, layers.size(), false);
+    /**
+     * The last hidden state from {@link #belowTrainable}'s output: the trainable layers only
+     * ({@code training} as in {@link #forward}; with a gradient collector open, the graph starts
+     * at {@code hidden}).
+     */
+    public NDArray fromTrainable(ParameterStore store, NDArray hidden, NDArray mask, boolean training) {
+        return layers(store, hidden, mask, frozenLayers, layers.size(), training);
     }
 
     /** How many layers {@link #freezeBottom} froze (the embeddings too); -1 when nothing is frozen. */

@@ -45,15 +45,19 @@ public final class TrainableEncoder implements AutoCloseable {
     private final ParameterStore store;
     private final TextTokenizer queryTokenizer;
     private final TextTokenizer passageTokenizer;
+    private final int queryMaxLength;
+    private final int passageMaxLength;
 
     private TrainableEncoder(Path folder, ModelManifest manifest, NDManager manager, BertTower queryTower, BertTower passageTower,
-                             TextTokenizer queryTokenizer, TextTokenizer passageTokenizer) {
+                             TextTokenizer queryTokenizer, TextTokenizer passageTokenizer, int queryMaxLength, int passageMaxLength) {
         this.folder = folder;
         this.manifest = manifest;
         this.manager = manager;
         this.queryTower = queryTower;
         this.passageTower = passageTower;
         this.store = new ParameterStore(manager, false);
+        this.queryMaxLength = queryMaxLength;
+        this.passageMaxLength = passageMaxLength;
         this.queryTokenizer = queryTokenizer;
         this.passageTokenizer = passageTokenizer;
     }
@@ -89,8 +93,10 @@ public final class TrainableEncoder implements AutoCloseable {
         }
         Path tokenizerFile = folder.resolve(TextEncoder.TOKENIZER_FILE);
         int cap = manifest.maxSeqLength();
-        return new TrainableEncoder(folder, manifest, manager, queryTower, passageTower,
-            TextTokenizer.open(tokenizerFile, Math.min(cap, queryMaxLength)), TextTokenizer.open(tokenizerFile, Math.min(cap, passageMaxLength)));
+        int queryLength = Math.min(cap, queryMaxLength);
+        int passageLength = Math.min(cap, passageMaxLength);
+        return new TrainableEncoder(folder, manifest, manager, queryTower, passageTower, TextTokenizer.open(tokenizerFile, queryLength),
+            TextTokenizer.open(tokenizerFile, passageLength), queryLength, passageLength);
     }
 
     private static ModelManifest onnxManifest(Path folder) throws IOException {
@@ -122,6 +128,77 @@ public final class TrainableEncoder implements AutoCloseable {
         NDArray mask = scope.create(batch.attentionMask(), new Shape(batch.shape()));
         NDArray types = scope.create(batch.tokenTypeIds(), new Shape(batch.shape()));
         NDArray hidden = tower(role).forward(store, new NDList(ids, mask, types), training).singletonOrThrow();
+        return vectors(hidden, mask);
+    }
+
+    /**
+     * As {@link #embed(NDManager, List, TextRole, boolean)}, the texts' hidden states below the
+     * first trainable layer taken from {@code cache} where it has them (and kept there where it
+     * has not), so that only the trainable layers run for a text seen before; the graph, with
+     * {@code training} and an open gradient collector, covers those layers only, which are all
+     * that have gradients. A null {@code cache} is the full pass.
+     */
+    public NDArray embed(NDManager scope, List<String> texts, TextRole role, boolean training, FrozenLayerCache cache) {
+        if (cache == null) {
+            return embed(scope, texts, role, training);
+        }
+        Encoding[] encodings = tokenizer(role).encode(prefixed(texts, role));
+        return embedThroughCache(scope, texts, encodings, IntStream.range(0, texts.size()).toArray(), role, training, cache);
+    }
+
+    private NDArray embedThroughCache(NDManager scope, List<String> texts, Encoding[] encodings, int[] rows, TextRole role, boolean training,
+                                      FrozenLayerCache cache) {
+        TokenBatch batch = TokenBatch.pad(encodings, rows);
+        NDArray mask = scope.create(batch.attentionMask(), new Shape(batch.shape()));
+        NDArray below = frozenStates(scope, texts, encodings, rows, batch.cols(), role, cache);
+        return vectors(tower(role).fromTrainable(store, below, mask, training), mask);
+    }
+
+    /**
+     * {@code [rows, cols, hidden]}: each row's kept states, or for the rows the cache lacks the
+     * frozen layers run once over just those (and kept), padded with zeros to {@code cols}.
+     * Zeros are not what the frozen layers give padding, but nothing above reads padded states:
+     * attention masks them out as keys and pooling ignores their rows.
+     */
+    private NDArray frozenStates(NDManager scope, List<String> texts, Encoding[] encodings, int[] rows, int cols, TextRole role,
+                                 FrozenLayerCache cache) {
+        int hiddenSize = tower(role).hiddenSize();
+        float[][] states = new float[rows.length][];
+        List<Integer> missing = new java.util.ArrayList<>();
+        for (int r = 0; r < rows.length; r++) {
+            float[] kept = cache.get(this, role, texts.get(rows[r]));
+            // A length that does not match the tokens would be another tokenization of the same text: not these states.
+            if (kept != null && kept.length == encodings[rows[r]].getIds().length * hiddenSize) {
+                states[r] = kept;
+            } else {
+                missing.add(r);
+            }
+        }
+        if (!missing.isEmpty()) {
+            int[] missingRows = missing.stream().mapToInt(r -> rows[r]).toArray();
+            TokenBatch batch = TokenBatch.pad(encodings, missingRows);
+            try (NDManager frozenScope = scope.newSubManager()) {
+                NDArray ids = frozenScope.create(batch.inputIds(), new Shape(batch.shape()));
+                NDArray mask = frozenScope.create(batch.attentionMask(), new Shape(batch.shape()));
+                NDArray types = frozenScope.create(batch.tokenTypeIds(), new Shape(batch.shape()));
+                float[] flat = tower(role).belowTrainable(store, ids, mask, types).toFloatArray();
+                for (int m = 0; m < missingRows.length; m++) {
+                    int tokens = encodings[missingRows[m]].getIds().length;
+                    float[] own = Arrays.copyOfRange(flat, m * batch.cols() * hiddenSize, (m * batch.cols() + tokens) * hiddenSize);
+                    states[missing.get(m)] = own;
+                    cache.put(this, role, texts.get(missingRows[m]), own);
+                }
+            }
+        }
+        float[] padded = new float[rows.length * cols * hiddenSize];
+        for (int r = 0; r < rows.length; r++) {
+            System.arraycopy(states[r], 0, padded, r * cols * hiddenSize, states[r].length);
+        }
+        return scope.create(padded, new Shape(rows.length, cols, hiddenSize));
+    }
+
+    /** Pooled and, if the model says so, normalised vectors from the last hidden state. */
+    private NDArray vectors(NDArray hidden, NDArray mask) {
         NDArray pooled = pool(hidden, mask, manifest.pooling());
         return manifest.normalize() ? pooled.div(pooled.norm(new int[] {1}, true)) : pooled;
     }
@@ -139,11 +216,18 @@ public final class TrainableEncoder implements AutoCloseable {
      * length-sorted batches of {@code batchSize}; rows come back in input order.
      */
     public float[][] encode(List<String> texts, TextRole role, int batchSize) {
+        return encode(texts, role, batchSize, null);
+    }
+
+    /** As {@link #encode(List, TextRole, int)}, through {@code cache} as {@link #embed(NDManager, List, TextRole, boolean, FrozenLayerCache)} is. */
+    public float[][] encode(List<String> texts, TextRole role, int batchSize, FrozenLayerCache cache) {
         Encoding[] encodings = tokenizer(role).encode(prefixed(texts, role));
         float[][] out = new float[texts.size()][];
         for (int[] rows : TokenBatch.lengthSortedRows(encodings, batchSize)) {
             try (NDManager scope = manager.newSubManager()) {
-                float[] flat = embed(scope, TokenBatch.pad(encodings, rows), role, false).toFloatArray();
+                NDArray vectors = cache == null ? embed(scope, TokenBatch.pad(encodings, rows), role, false)
+                    : embedThroughCache(scope, texts, encodings, rows, role, false, cache);
+                float[] flat = vectors.toFloatArray();
                 int dim = flat.length / rows.length;
                 for (int r = 0; r < rows.length; r++) {
                     out[rows[r]] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
@@ -195,8 +279,7 @@ public final class TrainableEncoder implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray mask = scope.create(b.mask(), new Shape(b.rows().length, b.tokens()));
                 NDArray below = scope.create(b.hidden(), new Shape(b.rows().length, b.tokens(), b.hiddenSize()));
-                NDArray pooled = pool(tower.fromTrainable(store, below, mask), mask, manifest.pooling());
-                float[] flat = (manifest.normalize() ? pooled.div(pooled.norm(new int[] {1}, true)) : pooled).toFloatArray();
+                float[] flat = vectors(tower.fromTrainable(store, below, mask, false), mask).toFloatArray();
                 int dim = flat.length / b.rows().length;
                 for (int r = 0; r < b.rows().length; r++) {
                     out[b.rows()[r]] = Arrays.copyOfRange(flat, r * dim, (r + 1) * dim);
@@ -219,6 +302,11 @@ public final class TrainableEncoder implements AutoCloseable {
 
     private TextTokenizer tokenizer(TextRole role) {
         return role == TextRole.QUERY ? queryTokenizer : passageTokenizer;
+    }
+
+    /** The truncation length of {@code role}'s texts, in tokens (special tokens included). */
+    public int maxLength(TextRole role) {
+        return role == TextRole.QUERY ? queryMaxLength : passageMaxLength;
     }
 
     /** The tower that encodes {@code role}'s texts (the same one for both roles unless the towers are separate). */

@@ -233,8 +233,8 @@ public final class TrainingPipeline implements Closeable {
 
     private TrainingSettings crossBatch() {
         TrainingSettings d = config.dual();
-        return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.forwardPasses(), d.negativesPerQuestion(), d.epochs(), d.maxSteps(), d.learningRate(),
-            d.warmupFraction(), d.weightDecay(), d.maxGradNorm(), d.temperature(), d.alpha(), d.seed());
+        return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.forwardPasses(), d.frozenCache(), d.frozenCacheBytes(), d.negativesPerQuestion(),
+            d.epochs(), d.maxSteps(), d.learningRate(), d.warmupFraction(), d.weightDecay(), d.maxGradNorm(), d.temperature(), d.alpha(), d.seed());
     }
 
     /** Trains one dual encoder from {@code warmStart} on {@code examples}, exports it and evaluates it. */
@@ -588,6 +588,8 @@ public final class TrainingPipeline implements Closeable {
         p.addProperty("training_examples", examples);
         p.addProperty("batch_size", s.batchSize());
         p.addProperty("forward_passes", s.forwardPasses().jsonName());
+        // What the setting came to (auto resolves by the frozen layers), so a reader needs no rule to know which path trained.
+        p.addProperty("frozen_cache", s.frozenCache().enabled(config.freezeLayers()) ? "on" : "off");
         p.addProperty("hard_negatives_per_question", s.negativesPerQuestion());
         if (config.negativeWindowTo() > 0) {
             p.addProperty("bm25_negative_window", (config.negativeWindowFrom() + 1) + ":" + config.negativeWindowTo());

@@ -1,6 +1,8 @@
 package io.github.denseretrieval.trainer.train;
 
 import ai.djl.engine.Engine;
+import io.github.denseretrieval.trainer.model.BertTower;
+import io.github.denseretrieval.trainer.model.FrozenLayerCache;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import me.tongfei.progressbar.ProgressBar;
@@ -15,7 +17,9 @@ import java.util.Random;
  * questions, each scored against every passage of the batch (positives, hard negatives, the other
  * questions' passages), updated with AdamW on a warm-up then linear-decay schedule. Batches go
  * through the {@link GradientCache}, so the batch size (the number of cross-batch negatives) is
- * not bounded by memory.
+ * not bounded by memory. With frozen layers, each text's states below the first trainable layer
+ * are kept ({@link FrozenCache}), so a text seen again, in the same update's second pass or a
+ * later update or epoch, runs only the trainable layers.
  */
 public final class DualEncoderTrainer {
 
@@ -28,6 +32,9 @@ public final class DualEncoderTrainer {
     private final Replicas replicas;
     private final TrainingSettings settings;
     private final TrainingLog log;
+    /** A cache handed in to outlive this trainer (stages of a run share frozen weights); null: one per {@link #train} call. */
+    private final FrozenLayerCache sharedFrozenCache;
+    private FrozenLayerCache frozenCache;
     private int skippedUpdates;
 
     public DualEncoderTrainer(TrainableEncoder encoder, TrainingSettings settings, TrainingLog log) {
@@ -36,9 +43,18 @@ public final class DualEncoderTrainer {
 
     /** Trains {@code replicas} as one model, each update's batch spread over their devices. */
     public DualEncoderTrainer(Replicas replicas, TrainingSettings settings, TrainingLog log) {
+        this(replicas, settings, log, null);
+    }
+
+    /**
+     * As above, keeping frozen-layer states in {@code frozenCache} (when the settings turn the
+     * cache on) so that they outlive this trainer; it is validated against the encoder first.
+     */
+    public DualEncoderTrainer(Replicas replicas, TrainingSettings settings, TrainingLog log, FrozenLayerCache frozenCache) {
         this.replicas = replicas;
         this.settings = settings;
         this.log = log;
+        this.sharedFrozenCache = frozenCache;
     }
 
     /**
@@ -68,7 +84,8 @@ public final class DualEncoderTrainer {
         ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm(), replicas.size());
         skippedUpdates = 0;
         Engine engine = TorchRuntime.engine();
-        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize(), settings.forwardPasses());
+        frozenCache = frozenCacheFor(replicas.primary());
+        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize(), settings.forwardPasses(), frozenCache);
         ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();
@@ -77,6 +94,10 @@ public final class DualEncoderTrainer {
             bar.stepTo(done);
             for (int epoch = firstEpoch; epoch <= settings.epochs() && step < total; epoch++) {
                 List<TrainingExample> order = new ArrayList<>(epoch == firstEpoch ? examples : perEpoch.apply(epoch));
+                if (frozenCache != null) {
+                    // Frozen weights do not change in training; checked per epoch anyway (the listener may do anything), not per batch.
+                    frozenCache.validate(replicas.primary());
+                }
                 // A seed per epoch, so a resumed run sees the batches the uninterrupted run would have.
                 Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));
                 for (int from = 0; from + batch <= order.size() && step < total; from += batch) {
@@ -103,7 +124,29 @@ public final class DualEncoderTrainer {
                 listener.epochDone(epoch, step);
             }
         }
+        if (frozenCache != null) {
+            FrozenLayerCache.Stats s = frozenCache.stats();
+            System.err.printf(java.util.Locale.ROOT, "stage [%s]: frozen-layer cache: %d texts kept (%.0f MB); %d texts taken from it, %d run "
+                + "through the frozen layers (%d of them not kept: cache full)%n", stage, s.texts(), s.megabytes(), s.hits(), s.misses(), s.notKept());
+        }
         return losses;
+    }
+
+    /** The cache the settings ask for with {@code encoder}'s frozen layers, or null for none. */
+    private FrozenLayerCache frozenCacheFor(TrainableEncoder encoder) {
+        int frozenLayers = encoder.towers().stream().mapToInt(BertTower::frozenLayers).min().orElse(-1);
+        if (!settings.frozenCache().enabled(frozenLayers)) {
+            if (settings.frozenCache() == FrozenCache.ON) {
+                throw new IllegalArgumentException("--frozen-cache on needs frozen weights (--freeze-layers); nothing is frozen");
+            }
+            return null;
+        }
+        return sharedFrozenCache != null ? sharedFrozenCache : new FrozenLayerCache(settings.frozenCacheBytes());
+    }
+
+    /** The frozen-layer cache of the last {@link #train} call (its {@link FrozenLayerCache#stats}), or null if it had none. */
+    public FrozenLayerCache frozenCache() {
+        return frozenCache;
     }
 
     /** Updates of the last {@link #train} call that were skipped because a gradient was not finite (each is a row of steps.csv). */

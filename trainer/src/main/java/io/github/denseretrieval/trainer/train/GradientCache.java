@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.github.denseretrieval.encoder.TextRole;
+import io.github.denseretrieval.trainer.model.FrozenLayerCache;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 
 import java.util.ArrayList;
@@ -31,6 +32,11 @@ import java.util.List;
  * sees the vectors of all of them: the negatives are gathered across devices. The replicas are
  * driven from this one thread (DJL's PyTorch engine allows one gradient collector at a time);
  * CUDA runs kernels asynchronously, so the devices still overlap.
+ *
+ * <p>With a {@link FrozenLayerCache}, every pass takes each text's states below the first
+ * trainable layer from it (computing and keeping those it lacks), so the frozen layers run once
+ * per text rather than once per pass and update. The cache is shared by the replicas: their
+ * frozen weights are the same, and it holds plain floats on the heap.
  */
 final class GradientCache {
 
@@ -38,8 +44,15 @@ final class GradientCache {
     private final Engine engine;
     private final int chunk;
     private final ForwardPasses passes;
+    /** Null: every pass runs the embeddings and frozen layers. */
+    private final FrozenLayerCache frozen;
 
     GradientCache(Replicas replicas, Engine engine, int chunk, ForwardPasses passes) {
+        this(replicas, engine, chunk, passes, null);
+    }
+
+    /** @param frozen where texts' frozen-layer states are kept, validated against the replicas' encoders; null for none */
+    GradientCache(Replicas replicas, Engine engine, int chunk, ForwardPasses passes, FrozenLayerCache frozen) {
         if (chunk < 1) {
             throw new IllegalArgumentException("chunk size must be >= 1, got " + chunk);
         }
@@ -51,6 +64,7 @@ final class GradientCache {
             throw new IllegalArgumentException("one forward pass per batch needs one device, got " + replicas.size() + "; use --forward-passes auto or two");
         }
         this.passes = passes;
+        this.frozen = frozen;
     }
 
     /** Whether {@code batch} goes through one forward pass with a graph instead of the two of the cache. */
@@ -90,8 +104,8 @@ final class GradientCache {
         TrainableEncoder encoder = replicas.primary();
         try (NDManager scope = encoder.manager().newSubManager();
              GradientCollector collector = engine.newGradientCollector()) {
-            NDArray q = encoder.embed(scope, batch.queries(), TextRole.QUERY, true);
-            NDArray p = encoder.embed(scope, batch.passages(), TextRole.PASSAGE, true);
+            NDArray q = encoder.embed(scope, batch.queries(), TextRole.QUERY, true, frozen);
+            NDArray p = encoder.embed(scope, batch.passages(), TextRole.PASSAGE, true, frozen);
             NDArray falseNegatives = scope.create(batch.falseNegatives(), new Shape(batch.queries().size(), batch.passages().size()));
             NDArray l = loss.loss(q, p, falseNegatives);
             float value = l.getFloat();
@@ -127,7 +141,7 @@ final class GradientCache {
                     rows.add(i);
                 }
             }
-            float[][] part = replicas.forChunk(r).encode(rows.stream().map(texts::get).toList(), role, chunk);
+            float[][] part = replicas.forChunk(r).encode(rows.stream().map(texts::get).toList(), role, chunk, frozen);
             for (int i = 0; i < part.length; i++) {
                 vectors[rows.get(i)] = part[i];
             }
@@ -147,7 +161,7 @@ final class GradientCache {
             // Each chunk's activations live in their own scope, freed before the next chunk runs.
             try (NDManager chunkScope = replica.manager().newSubManager();
                  GradientCollector collector = engine.newGradientCollector()) {
-                NDArray vectors = replica.embed(chunkScope, texts.subList(range[0], range[1]), role, true);
+                NDArray vectors = replica.embed(chunkScope, texts.subList(range[0], range[1]), role, true, frozen);
                 NDArray cached = gradients.get(new NDIndex(range[0] + ":" + range[1])).toDevice(vectors.getDevice(), false);
                 collector.backward(vectors.mul(cached).sum());
             }
