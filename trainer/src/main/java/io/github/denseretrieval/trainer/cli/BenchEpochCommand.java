@@ -11,10 +11,13 @@ import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
 import io.github.denseretrieval.evaluation.metrics.Qrels;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
 import io.github.denseretrieval.trainer.mining.NegativeMiner;
+import io.github.denseretrieval.trainer.model.FrozenLayerCache;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import io.github.denseretrieval.trainer.recipe.DevSet;
 import io.github.denseretrieval.trainer.train.DualEncoderTrainer;
 import io.github.denseretrieval.trainer.train.ForwardPasses;
+import io.github.denseretrieval.trainer.train.FrozenCache;
+import io.github.denseretrieval.trainer.train.Replicas;
 import io.github.denseretrieval.trainer.train.TrainingExample;
 import io.github.denseretrieval.trainer.train.TrainingLog;
 import io.github.denseretrieval.trainer.train.TrainingSettings;
@@ -23,22 +26,32 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.Callable;
 
 /**
- * {@code trainer bench-epoch}: the wall time of one dual-encoder epoch through the gradient cache
- * (a pass without a graph, then one with a graph per chunk) and through a single forward pass
- * with a graph ({@link ForwardPasses}), from the same model on the same data in the same process,
- * one after the other.
- * The data is what a {@code train} stage would see: the split minus the dev hold-out, with BM25
- * hard negatives. Prints both times, their ratio and how far the two trained models are apart,
- * and writes JSON. Timing only: nothing is exported.
+ * {@code trainer bench-epoch}: the wall time of dual-encoder training epochs along two paths, from
+ * the same model on the same data in the same process, interleaved. By default the old path is
+ * the one before issue 18 (the gradient cache's two passes, every text through the embeddings and
+ * frozen layers at every update) and the new one is one forward pass with the frozen-layer cache
+ * ({@link ForwardPasses}, {@link FrozenCache}). The data is what a {@code train} stage would see:
+ * the split minus the dev hold-out, with BM25 hard negatives.
+ *
+ * <p>The cache starts empty in every measurement, so its fill is paid inside the measured time:
+ * the first epoch runs each text's frozen layers once (as one pass without the cache would) and
+ * later epochs run only the trainable layers. Hence {@code --epochs} (default 2) and a time per
+ * epoch. With {@code --prefill} the new path first runs the frozen layers over the examples'
+ * distinct passages (what a run's dev check over the corpus does anyway); that fill is timed,
+ * printed, and counted in the path's total. Prints each measurement, the ratios, how far the
+ * trained weights and the trained models' vectors are apart, and writes JSON. Nothing is exported.
  */
 @Command(name = "bench-epoch", mixinStandardHelpOptions = true,
-    description = "Time one training epoch through the gradient cache and through a single forward pass.")
+    description = "Time training epochs along an old and a new path (default: two passes without the frozen-layer cache, one pass with it).")
 final class BenchEpochCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true, description = "BEIR folder.")
@@ -71,11 +84,27 @@ final class BenchEpochCommand implements Callable<Integer> {
     @Option(names = "--dev-fraction", defaultValue = "0.15", description = "Training questions held out, as train does (default: ${DEFAULT-VALUE}).")
     double devFraction;
 
-    @Option(names = "--max-steps", defaultValue = "0", description = "Updates per measurement (0 = one whole epoch).")
+    @Option(names = "--old", defaultValue = "two:off", description = {"The old path as FORWARD-PASSES:FROZEN-CACHE (default: ${DEFAULT-VALUE},",
+        "training before issue 18)."})
+    String oldPath;
+
+    @Option(names = "--new", defaultValue = "one:on", description = "The new path, likewise (default: ${DEFAULT-VALUE}).")
+    String newPath;
+
+    @Option(names = "--epochs", defaultValue = "2", description = {"Epochs per measurement (default: ${DEFAULT-VALUE}): the first fills the",
+        "frozen-layer cache, later ones reuse it; each epoch is timed."})
+    int epochs;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = {"Updates per epoch (0 = all the examples): every epoch trains on the same",
+        "seeded sample of N x batch-size examples, so later epochs revisit the first one's texts as a whole run's do."})
     int maxSteps;
 
+    @Option(names = "--prefill", description = {"Fill the new path's frozen-layer cache from the examples' distinct passages before its epochs",
+        "(timed and counted in its total), as a run's dev check over the corpus would."})
+    boolean prefill;
+
     @Option(names = "--repeats", defaultValue = "1", description = {"Measurements of each path (default: ${DEFAULT-VALUE}); with 2 or more",
-        "the order alternates (two, one, one, two, ...), so that a load change on a shared machine falls on both."})
+        "the order alternates (old, new, new, old, ...), so that a load change on a shared machine falls on both."})
     int repeats;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
@@ -84,8 +113,32 @@ final class BenchEpochCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "target/bench/epoch.json", description = "JSON result file (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    /** Texts whose vectors the trained models are compared on. */
+    private static final int PROBE_TEXTS = 32;
+
+    /** A way to train: forward passes per batch and whether the frozen-layer cache is used. */
+    record TrainingPath(ForwardPasses passes, FrozenCache cache) {
+
+        static TrainingPath parse(String spec) {
+            String[] parts = spec.split(":", -1);
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("a path is FORWARD-PASSES:FROZEN-CACHE, e.g. two:off or one:on; got [" + spec + "]");
+            }
+            return new TrainingPath(ForwardPasses.fromName(parts[0]), FrozenCache.fromName(parts[1]));
+        }
+
+        String jsonName() {
+            return passes.jsonName() + ":" + cache.jsonName();
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        TrainingPath oldOne = TrainingPath.parse(oldPath);
+        TrainingPath newOne = TrainingPath.parse(newPath);
+        if (epochs < 1 || repeats < 1) {
+            throw new IllegalArgumentException("--epochs and --repeats must be >= 1");
+        }
         BeirDataset dataset = BeirDataset.open(data);
         Map<String, Passage> corpus = TrainingData.corpusById(dataset);
         List<TrainingExample> examples;
@@ -94,28 +147,54 @@ final class BenchEpochCommand implements Callable<Integer> {
             DevSet dev = DevSet.holdOut(qrels, dataset.queriesOf(qrels), corpus, bm25, 0, devFraction, 1, seed);
             examples = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(TrainingData.fromBeir(dataset, split, dev.questionIds()), negatives);
         }
+        if (maxSteps > 0 && maxSteps * batchSize < examples.size()) {
+            List<TrainingExample> sample = new ArrayList<>(examples);
+            Collections.shuffle(sample, new Random(seed));
+            examples = List.copyOf(sample.subList(0, maxSteps * batchSize));
+        }
+        List<String> probe = probeTexts(examples);
         Path logs = out.toAbsolutePath().resolveSibling(out.getFileName() + "-logs");
         // A few updates first, thrown away: the first passes allocate memory and pick kernels, which would count against whichever path ran first.
-        measure(examples, ForwardPasses.TWO, Math.max(1, Math.min(2, maxSteps)), logs.resolve("warm-up"));
+        measure(examples, oldOne, false, 1, 2, probe, logs.resolve("warm-up"));
         List<Measurement> measurements = new ArrayList<>();
         for (int r = 0; r < repeats; r++) {
-            List<ForwardPasses> order = r % 2 == 0 ? List.of(ForwardPasses.TWO, ForwardPasses.ONE) : List.of(ForwardPasses.ONE, ForwardPasses.TWO);
-            for (ForwardPasses passes : order) {
-                measurements.add(measure(examples, passes, maxSteps, logs.resolve(passes.jsonName() + "-" + (r + 1))));
+            List<TrainingPath> order = r % 2 == 0 ? List.of(oldOne, newOne) : List.of(newOne, oldOne);
+            for (TrainingPath path : order) {
+                boolean fill = prefill && path == newOne;
+                measurements.add(measure(examples, path, fill, epochs, 0, probe, logs.resolve(path.jsonName().replace(':', '-') + "-" + (r + 1))));
             }
         }
-        double cacheSeconds = measurements.stream().filter(m -> m.passes() == ForwardPasses.TWO).mapToDouble(Measurement::seconds).sum();
-        double singleSeconds = measurements.stream().filter(m -> m.passes() == ForwardPasses.ONE).mapToDouble(Measurement::seconds).sum();
-        double weightDiff = FloatTensor.maxAbsDifference(measurements.get(0).weights(), measurements.get(1).weights());
+        List<Measurement> olds = measurements.stream().filter(m -> m.path() == oldOne).toList();
+        List<Measurement> news = measurements.stream().filter(m -> m.path() == newOne).toList();
+        double oldSeconds = olds.stream().mapToDouble(Measurement::seconds).sum();
+        double newSeconds = news.stream().mapToDouble(Measurement::seconds).sum();
+        double weightDiff = FloatTensor.maxAbsDifference(olds.get(0).weights(), news.get(0).weights());
+        double vectorDiff = maxAbsDifference(olds.get(0).probeVectors(), news.get(0).probeVectors());
 
-        System.out.printf(Locale.ROOT, "%-16s %6s %8s %10s %10s%n", "forward passes", "run", "updates", "seconds", "s/update");
+        System.out.printf(Locale.ROOT, "%d examples, %d updates per epoch of %d questions%n", examples.size(), olds.get(0).updates() / epochs,
+            batchSize);
+        System.out.printf(Locale.ROOT, "%-10s %4s %8s %9s %10s %10s  %s%n", "path", "run", "updates", "fill s", "total s", "s/update",
+            "seconds per epoch");
         for (int i = 0; i < measurements.size(); i++) {
             Measurement m = measurements.get(i);
-            System.out.printf(Locale.ROOT, "%-16s %6d %8d %10.1f %10.2f%n", m.passes().jsonName(), i + 1, m.updates(), m.seconds(),
-                m.seconds() / m.updates());
+            System.out.printf(Locale.ROOT, "%-10s %4d %8d %9.1f %10.1f %10.2f  %s%n", m.path().jsonName(), i + 1, m.updates(), m.fillSeconds(),
+                m.seconds(), m.seconds() / m.updates(), m.epochSeconds().stream().map(s -> String.format(Locale.ROOT, "%.1f", s)).toList());
+            if (m.cache() != null) {
+                System.out.printf(Locale.ROOT, "%16s frozen-layer cache: %d texts, %.0f MB; %d texts from it, %d through the frozen layers, %d not kept%n",
+                    "", m.cache().texts(), m.cache().megabytes(), m.cache().hits(), m.cache().misses(), m.cache().notKept());
+            }
         }
-        System.out.printf(Locale.ROOT, "one pass / gradient cache (two passes): %.3f of the time; trained weights max |diff| %.2e%n",
-            singleSeconds / cacheSeconds, weightDiff);
+        System.out.printf(Locale.ROOT, "new (%s) / old (%s), whole measurements%s: %.3f of the time (%.2fx faster)%n", newOne.jsonName(),
+            oldOne.jsonName(), prefill ? " with the fill" : "", newSeconds / oldSeconds, oldSeconds / newSeconds);
+        JsonArray perEpochRatios = new JsonArray();
+        for (int e = 0; e < epochs; e++) {
+            int epoch = e;
+            double o = olds.stream().mapToDouble(m -> m.epochSeconds().get(epoch)).sum();
+            double n = news.stream().mapToDouble(m -> m.epochSeconds().get(epoch)).sum();
+            perEpochRatios.add(n / o);
+            System.out.printf(Locale.ROOT, "  epoch %d alone: %.3f of the time (%.2fx faster)%n", e + 1, n / o, o / n);
+        }
+        System.out.printf(Locale.ROOT, "trained weights max |diff| %.2e; vectors of %d texts max |diff| %.2e%n", weightDiff, probe.size(), vectorDiff);
 
         JsonObject json = new JsonObject();
         json.addProperty("model", model.toString());
@@ -126,35 +205,98 @@ final class BenchEpochCommand implements Callable<Integer> {
         json.addProperty("freeze_layers", freezeLayers);
         json.addProperty("query_max_length", queryMaxLength);
         json.addProperty("passage_max_length", passageMaxLength);
+        json.addProperty("epochs", epochs);
+        json.addProperty("old_path", oldOne.jsonName());
+        json.addProperty("new_path", newOne.jsonName());
+        json.addProperty("prefill", prefill);
         json.addProperty("cores", Runtime.getRuntime().availableProcessors());
         JsonArray rows = new JsonArray();
         for (Measurement m : measurements) {
             JsonObject row = new JsonObject();
-            row.addProperty("forward_passes", m.passes().jsonName());
+            row.addProperty("path", m.path().jsonName());
             row.addProperty("updates", m.updates());
+            row.addProperty("fill_seconds", m.fillSeconds());
             row.addProperty("seconds", m.seconds());
+            JsonArray perEpoch = new JsonArray();
+            m.epochSeconds().forEach(perEpoch::add);
+            row.add("epoch_seconds", perEpoch);
+            if (m.cache() != null) {
+                row.addProperty("cache_texts", m.cache().texts());
+                row.addProperty("cache_bytes", m.cache().bytes());
+                row.addProperty("cache_hits", m.cache().hits());
+                row.addProperty("cache_misses", m.cache().misses());
+            }
             rows.add(row);
         }
         json.add("rows", rows);
-        json.addProperty("one_over_two", singleSeconds / cacheSeconds);
+        json.addProperty("new_over_old", newSeconds / oldSeconds);
+        json.add("new_over_old_per_epoch", perEpochRatios);
         json.addProperty("weights_max_abs_diff", weightDiff);
+        json.addProperty("vectors_max_abs_diff", vectorDiff);
         Json.write(out, json);
         System.out.println("wrote " + out);
         return 0;
     }
 
-    private record Measurement(ForwardPasses passes, int updates, double seconds, Map<String, FloatTensor> weights) {}
+    /**
+     * One measurement. {@code seconds} is the whole of it, the fill included; {@code epochSeconds}
+     * the epochs alone; {@code cache} what the frozen-layer cache held at the end (null without one).
+     */
+    private record Measurement(TrainingPath path, int updates, double fillSeconds, double seconds, List<Double> epochSeconds,
+                               FrozenLayerCache.Stats cache, Map<String, FloatTensor> weights, float[][] probeVectors) {}
 
-    private Measurement measure(List<TrainingExample> examples, ForwardPasses passes, int steps, Path log) throws Exception {
-        TrainingSettings settings = new TrainingSettings(batchSize, chunkSize, passes, negatives, 1, steps, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f,
-            seed);
+    private Measurement measure(List<TrainingExample> examples, TrainingPath path, boolean fill, int epochCount, int steps, List<String> probe,
+                                Path log) throws Exception {
+        TrainingSettings settings = new TrainingSettings(batchSize, chunkSize, path.passes(), path.cache(), TrainingSettings.DEFAULT_FROZEN_CACHE_BYTES,
+            negatives, epochCount, steps, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, seed);
         try (TrainableEncoder encoder = TrainableEncoder.open(model, Device.cpu(), queryMaxLength, passageMaxLength)) {
             encoder.towers().forEach(t -> t.freezeBottom(freezeLayers));
             long start = System.nanoTime();
-            List<Float> losses = new DualEncoderTrainer(encoder, settings, new TrainingLog(log)).train(passes.jsonName() + " pass(es)", examples, 1,
-                (e, s) -> { });
+            FrozenLayerCache cache = null;
+            if (fill && path.cache().enabled(freezeLayers)) {
+                cache = new FrozenLayerCache(settings.frozenCacheBytes());
+                cache.validate(encoder);
+                encoder.keepFrozenStates(distinctPassages(examples), TextRole.PASSAGE, 16, cache);
+            }
+            double fillSeconds = (System.nanoTime() - start) / 1e9;
+            List<Long> epochEnds = new ArrayList<>();
+            epochEnds.add(System.nanoTime());
+            DualEncoderTrainer trainer = new DualEncoderTrainer(Replicas.of(encoder), settings, new TrainingLog(log), cache);
+            List<Float> losses = trainer.train(path.jsonName(), examples, 1, (e, s) -> epochEnds.add(System.nanoTime()));
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Measurement(passes, losses.size(), seconds, encoder.tower(TextRole.PASSAGE).trainedTensors());
+            List<Double> epochSeconds = new ArrayList<>();
+            for (int e = 1; e < epochEnds.size(); e++) {
+                epochSeconds.add((epochEnds.get(e) - epochEnds.get(e - 1)) / 1e9);
+            }
+            FrozenLayerCache used = trainer.frozenCache();
+            return new Measurement(path, losses.size(), fillSeconds, seconds, epochSeconds, used == null ? null : used.stats(),
+                encoder.tower(TextRole.PASSAGE).trainedTensors(), encoder.encode(probe, TextRole.PASSAGE, 16));
         }
+    }
+
+    /** The texts of every passage the examples use (positives and negatives), each once. */
+    private static List<String> distinctPassages(List<TrainingExample> examples) {
+        Map<String, String> byId = new LinkedHashMap<>();
+        for (TrainingExample e : examples) {
+            byId.putIfAbsent(e.positive().id(), e.positive().titleAndText());
+            e.negatives().forEach(n -> byId.putIfAbsent(n.id(), n.titleAndText()));
+        }
+        return List.copyOf(byId.values());
+    }
+
+    /** The first few training passages: what the trained models' vectors are compared on. */
+    private static List<String> probeTexts(List<TrainingExample> examples) {
+        List<String> passages = distinctPassages(examples);
+        return passages.subList(0, Math.min(PROBE_TEXTS, passages.size()));
+    }
+
+    private static double maxAbsDifference(float[][] a, float[][] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[i].length; j++) {
+                max = Math.max(max, Math.abs(a[i][j] - b[i][j]));
+            }
+        }
+        return max;
     }
 }

@@ -197,6 +197,20 @@ public final class TrainableEncoder implements AutoCloseable {
         return scope.create(padded, new Shape(rows.length, cols, hiddenSize));
     }
 
+    /**
+     * Runs the frozen layers over those of {@code texts} that {@code cache} lacks, in
+     * length-sorted batches of {@code batchSize}, and keeps their states: a cache filled ahead of
+     * training, without the trainable layers' work.
+     */
+    public void keepFrozenStates(List<String> texts, TextRole role, int batchSize, FrozenLayerCache cache) {
+        Encoding[] encodings = tokenizer(role).encode(prefixed(texts, role));
+        for (int[] rows : TokenBatch.lengthSortedRows(encodings, batchSize)) {
+            try (NDManager scope = manager.newSubManager()) {
+                frozenStates(scope, texts, encodings, rows, TokenBatch.pad(encodings, rows).cols(), role, cache);
+            }
+        }
+    }
+
     /** Pooled and, if the model says so, normalised vectors from the last hidden state. */
     private NDArray vectors(NDArray hidden, NDArray mask) {
         NDArray pooled = pool(hidden, mask, manifest.pooling());
