@@ -21,6 +21,7 @@ import io.github.denseretrieval.trainer.mining.NegativeMiner;
 import io.github.denseretrieval.trainer.mining.SampledNegatives;
 import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
+import io.github.denseretrieval.trainer.model.FrozenLayerCache;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import io.github.denseretrieval.trainer.train.CrossEncoderTrainer;
 import io.github.denseretrieval.trainer.train.DualEncoderTrainer;
@@ -77,6 +78,12 @@ public final class TrainingPipeline implements Closeable {
     private final Map<Path, ExactDenseSearch> corpusIndexes = new java.util.HashMap<>();
     /** Dev figures of the models this run exported, by folder: the epoch-0 figure of a stage that starts from one of them. */
     private final Map<Path, MetricSummary> devFigures = new java.util.HashMap<>();
+    /**
+     * Frozen-layer states shared by the run's dual-encoder stages and dev checks: every stage
+     * freezes the same layers of the same base weights, so the dev check's pass over the corpus
+     * fills it for training's passages (validated by checksum before each use); null when off.
+     */
+    private FrozenLayerCache frozenStates;
 
     private TrainingPipeline(PipelineConfig config, BeirDataset dataset, Map<String, Passage> corpus, Bm25Index bm25, DevSet dev,
                              List<TrainingExample> labelled, TrainingLog log) {
@@ -289,7 +296,7 @@ public final class TrainingPipeline implements Closeable {
             List<TrainableEncoder> replicas = new ArrayList<>(List.of(encoder));
             replicas.addAll(copies);
             replicas.forEach(r -> r.towers().forEach(t -> t.freezeBottom(config.freezeLayers())));
-            DualEncoderTrainer trainer = new DualEncoderTrainer(Replicas.of(replicas), settings, log);
+            DualEncoderTrainer trainer = new DualEncoderTrainer(Replicas.of(replicas), settings, log, frozenStates());
             if (!dev.isEmpty() && firstEpoch == 1) {
                 MetricSummary m = devFigures.get(start.toAbsolutePath().normalize());
                 if (m == null) {
@@ -543,9 +550,17 @@ public final class TrainingPipeline implements Closeable {
     }
 
     /** The dev figures of the model in training (a full-corpus search: minutes on a CPU, so it says how long it took). */
+    /** The run's frozen-layer cache if the settings turn it on for the frozen layers, made at first use. */
+    private FrozenLayerCache frozenStates() {
+        if (frozenStates == null && config.dual().frozenCache().enabled(config.freezeLayers())) {
+            frozenStates = new FrozenLayerCache(config.dual().frozenCacheBytes());
+        }
+        return frozenStates;
+    }
+
     private MetricSummary devCheck(TrainableEncoder encoder, String stage, int epoch) {
         long t0 = System.nanoTime();
-        MetricSummary m = dev.evaluate(encoder);
+        MetricSummary m = dev.evaluate(encoder, frozenStates());
         System.err.printf(Locale.ROOT, "%s epoch %d: dev nDCG@10 %.4f  Recall@100 %.4f (%d questions over %d passages, %.0f s)%n", stage, epoch,
             m.ndcgAt10(), m.recallAt100(), dev.questionIds().size(), dev.corpusSize(), (System.nanoTime() - t0) / 1e9);
         return m;

@@ -11,6 +11,7 @@ import io.github.denseretrieval.evaluation.retrieval.EvaluationSet;
 import io.github.denseretrieval.evaluation.metrics.MetricSummary;
 import io.github.denseretrieval.evaluation.metrics.Qrels;
 import io.github.denseretrieval.trainer.mining.Bm25Index;
+import io.github.denseretrieval.trainer.model.FrozenLayerCache;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import io.github.denseretrieval.trainer.train.TrainingExample;
 import io.github.denseretrieval.trainer.train.ForwardPasses;
@@ -93,6 +94,9 @@ class DevSetTests {
         MetricSummary checked;
         MetricSummary keptBelowFrozen;
         MetricSummary fromKept;
+        MetricSummary fillingCache;
+        MetricSummary fromCache;
+        FrozenLayerCache cache = new FrozenLayerCache(512L << 20);
         // At the model's full length the trainer's encoder gives ONNX Runtime's vectors, so the figures must agree.
         try (TrainableEncoder encoder = TrainableEncoder.open(MINILM, Device.cpu(), 512, 512)) {
             checked = dev.evaluate(encoder);
@@ -100,8 +104,13 @@ class DevSetTests {
             encoder.towers().forEach(t -> t.freezeBottom(3));
             keptBelowFrozen = dev.evaluate(encoder);
             fromKept = dev.evaluate(encoder);
+            // Through training's frozen-layer cache instead: the first check fills it with every corpus passage, the second reads them.
+            fillingCache = dev.evaluate(encoder, cache);
+            assertEquals(dev.corpusSize(), cache.stats().texts());
+            fromCache = dev.evaluate(encoder, cache);
+            assertEquals(dev.corpusSize(), cache.stats().hits());
         }
-        for (MetricSummary m : List.of(keptBelowFrozen, fromKept)) {
+        for (MetricSummary m : List.of(keptBelowFrozen, fromKept, fillingCache, fromCache)) {
             assertEquals(checked.ndcgAt10(), m.ndcgAt10(), 1e-6);
             assertEquals(checked.recallAt100(), m.recallAt100(), 1e-6);
         }
