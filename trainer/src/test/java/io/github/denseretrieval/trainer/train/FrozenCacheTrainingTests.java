@@ -1,12 +1,7 @@
 package io.github.denseretrieval.trainer.train;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import io.github.denseretrieval.encoder.TextRole;
 import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
-import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.FrozenLayerCache;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
@@ -15,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -30,14 +24,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FrozenCacheTrainingTests {
 
-    private static final Path BASE = DualEncoderTrainingTests.MODELS.resolve("bge-small-en-v1.5");
     private static final long MB = 1 << 20;
 
     @Test
     void theCacheGivesTheLossAndGradientsOfTheFullPass() throws IOException {
         ContrastiveBatch batch = ContrastiveBatch.of(SixClaims.examples(), 1);
         ContrastiveLoss loss = new ContrastiveLoss(0.1f, 0.05f);
-        try (TrainableEncoder plain = open(); TrainableEncoder warm = open(); TrainableEncoder cold = open()) {
+        try (TrainableEncoder plain = TwoTrainableLayers.open(); TrainableEncoder warm = TwoTrainableLayers.open(); TrainableEncoder cold = TwoTrainableLayers.open()) {
             float expected = new GradientCache(Replicas.of(plain), TorchRuntime.engine(), 4, ForwardPasses.ONE).backward(batch, loss);
 
             // One pass from a cache that already holds every text of the batch: only the trainable layers run.
@@ -56,8 +49,8 @@ class FrozenCacheTrainingTests {
 
             assertEquals(expected, fromWarm, 1e-5, "one-pass loss");
             assertEquals(expected, fromCold, 1e-5, "two-pass loss");
-            List<float[]> reference = gradients(plain);
-            double diff = Math.max(maxDiff(reference, gradients(warm)), maxDiff(reference, gradients(cold)));
+            List<float[]> reference = TwoTrainableLayers.gradients(plain);
+            double diff = Math.max(maxDiff(reference, TwoTrainableLayers.gradients(warm)), maxDiff(reference, TwoTrainableLayers.gradients(cold)));
             System.out.printf("loss %.6f, %.6f (warm cache), %.6f (cold cache, two passes); gradients max |diff| %.2e%n", expected, fromWarm,
                 fromCold, diff);
             assertTrue(diff <= 1e-4, "gradients through the cache differ: " + diff);
@@ -82,7 +75,7 @@ class FrozenCacheTrainingTests {
     private static Map<String, FloatTensor> train(Path log, List<TrainingExample> examples, ForwardPasses passes, FrozenCache frozenCache,
                                                   FrozenLayerCache.Stats[] stats) throws IOException {
         TrainingSettings settings = new TrainingSettings(6, 4, passes, frozenCache, 64 * MB, 1, 2, 0, 2e-5f, 0f, 0.01f, 1f, 0.05f, 0f, 3);
-        try (TrainableEncoder encoder = open()) {
+        try (TrainableEncoder encoder = TwoTrainableLayers.open()) {
             DualEncoderTrainer trainer = new DualEncoderTrainer(encoder, settings, new TrainingLog(log));
             assertEquals(2, trainer.train("stage", examples, 1, (e, s) -> { }).size());
             if (stats == null) {
@@ -92,26 +85,6 @@ class FrozenCacheTrainingTests {
             }
             return encoder.tower(TextRole.PASSAGE).trainedTensors();
         }
-    }
-
-    private static TrainableEncoder open() throws IOException {
-        TrainableEncoder encoder = TrainableEncoder.open(BASE, Device.cpu(), 24, 32);
-        encoder.towers().forEach(t -> t.freezeBottom(10));
-        return encoder;
-    }
-
-    private static List<float[]> gradients(TrainableEncoder encoder) {
-        List<float[]> out = new ArrayList<>();
-        for (BertTower tower : encoder.towers()) {
-            for (Pair<String, Parameter> p : tower.getParameters()) {
-                if (p.getValue().requiresGradient()) {
-                    try (NDArray g = p.getValue().getArray().getGradient()) {
-                        out.add(g.toFloatArray());
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     private static double maxDiff(List<float[]> a, List<float[]> b) {

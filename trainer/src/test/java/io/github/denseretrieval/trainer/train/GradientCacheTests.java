@@ -1,12 +1,7 @@
 package io.github.denseretrieval.trainer.train;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Parameter;
-import ai.djl.util.Pair;
 import io.github.denseretrieval.encoder.TextRole;
 import io.github.denseretrieval.trainer.export.OnnxModelFile.FloatTensor;
-import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
 import org.junit.jupiter.api.Test;
@@ -29,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GradientCacheTests {
 
-    private static final Path BASE = DualEncoderTrainingTests.MODELS.resolve("bge-small-en-v1.5");
 
 
     @Test
@@ -37,7 +31,7 @@ class GradientCacheTests {
         ContrastiveBatch batch = ContrastiveBatch.of(SixClaims.examples(), 1);
         // PAIR's loss (alpha 0.1) involves both sides of the batch in both terms.
         ContrastiveLoss loss = new ContrastiveLoss(0.1f, 0.05f);
-        try (TrainableEncoder cached = open(); TrainableEncoder direct = open()) {
+        try (TrainableEncoder cached = TwoTrainableLayers.open(); TrainableEncoder direct = TwoTrainableLayers.open()) {
             // Six questions and twelve passages in chunks of two: the cache stitches three and six chunks.
             GradientCache twoPasses = new GradientCache(Replicas.of(cached), TorchRuntime.engine(), 2, ForwardPasses.TWO);
             GradientCache onePass = new GradientCache(Replicas.of(direct), TorchRuntime.engine(), 2, ForwardPasses.ONE);
@@ -52,8 +46,8 @@ class GradientCacheTests {
             float slow = twoPasses.backward(batch, loss);
             float fast = onePass.backward(batch, loss);
             assertEquals(slow, fast, 1e-5, "batch loss");
-            List<float[]> a = gradients(cached);
-            List<float[]> b = gradients(direct);
+            List<float[]> a = TwoTrainableLayers.gradients(cached);
+            List<float[]> b = TwoTrainableLayers.gradients(direct);
             assertEquals(a.size(), b.size());
             double maxDiff = 0;
             double maxAbs = 0;
@@ -80,38 +74,18 @@ class GradientCacheTests {
         double diff = maxDiff(twoPasses, onePass);
         System.out.printf("weights after two updates, one pass vs gradient cache: max |diff| %.2e%n", diff);
         assertTrue(diff <= 1e-4, "one pass trained other weights: " + diff);
-        try (TrainableEncoder untouched = open()) {
+        try (TrainableEncoder untouched = TwoTrainableLayers.open()) {
             assertTrue(maxDiff(untouched.tower(TextRole.PASSAGE).trainedTensors(), onePass) > 1e-5, "training changed no weight");
         }
     }
 
     private static Map<String, FloatTensor> train(Path log, List<TrainingExample> examples, ForwardPasses passes) throws IOException {
         TrainingSettings settings = new TrainingSettings(6, 2, passes, 1, 1, 0, 2e-5f, 0f, 0.01f, 1f, 0.05f, 0f, 3);
-        try (TrainableEncoder encoder = open()) {
+        try (TrainableEncoder encoder = TwoTrainableLayers.open()) {
             List<Float> losses = new DualEncoderTrainer(encoder, settings, new TrainingLog(log)).train("stage", examples, 1, (e, s) -> { });
             assertEquals(2, losses.size());
             return encoder.tower(TextRole.PASSAGE).trainedTensors();
         }
-    }
-
-    private static TrainableEncoder open() throws IOException {
-        TrainableEncoder encoder = TrainableEncoder.open(BASE, Device.cpu(), 24, 32);
-        encoder.towers().forEach(t -> t.freezeBottom(10));
-        return encoder;
-    }
-
-    private static List<float[]> gradients(TrainableEncoder encoder) {
-        List<float[]> out = new ArrayList<>();
-        for (BertTower tower : encoder.towers()) {
-            for (Pair<String, Parameter> p : tower.getParameters()) {
-                if (p.getValue().requiresGradient()) {
-                    try (NDArray g = p.getValue().getArray().getGradient()) {
-                        out.add(g.toFloatArray());
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     private static double maxDiff(Map<String, FloatTensor> a, Map<String, FloatTensor> b) {
