@@ -65,7 +65,7 @@ final class ScaleSuite {
             // One segment at every size, so the figures follow the size of one graph, not how flushes fell;
             // the refresh first turns the indexing buffer into a segment the merge can see.
             client.sendOk("POST", "/" + INDEX + "/_refresh", null);
-            client.sendOk("POST", "/" + INDEX + "/_forcemerge?max_num_segments=1", null);
+            forceMergeToOneSegment(client);
             client.sendOk("POST", "/" + INDEX + "/_refresh", null);
             double fillSeconds = (System.nanoTime() - start) / 1e9;
             double[] knn = time(client, ids, q -> QuerySuite.knnBody(dense, local.questionVectors().get(q)));
@@ -97,6 +97,27 @@ final class ScaleSuite {
             && last.get("hybrid_p50_ratio").asDouble() < last.get("size_ratio").asDouble());
         client.send("DELETE", "/" + INDEX, null);
         return out;
+    }
+
+    /**
+     * Merges the index to one segment as a task and waits for it: a million vectors' graph takes
+     * longer to merge than the client's socket timeout (5 minutes), which a waiting request hit.
+     */
+    private static void forceMergeToOneSegment(ClusterClient client) throws IOException, InterruptedException {
+        String task = client.sendOk("POST", "/" + INDEX + "/_forcemerge?max_num_segments=1&wait_for_completion=false", null).path("task").asText();
+        if (task.isEmpty()) {
+            throw new IOException("_forcemerge on [" + INDEX + "] returned no task id");
+        }
+        while (true) {
+            JsonNode status = client.sendOk("GET", "/_tasks/" + task, null);
+            if (status.path("completed").asBoolean()) {
+                if (status.has("error")) {
+                    throw new IOException("_forcemerge on [" + INDEX + "] failed: " + status.path("error"));
+                }
+                return;
+            }
+            Thread.sleep(2_000);
+        }
     }
 
     /** es-config's template (dense-*) gives the mappings; the vectors arrive ready, so the ingest pipeline is switched off. */
