@@ -29,6 +29,8 @@ final class IngestSuite {
     static final String BATCH_SIZE_SETTING = "dense_retrieval.ingest.batch_size";
     /** {@code dense_retrieval.ingest.batch_size}'s default, which the in-process yardstick uses too. */
     static final int DEFAULT_BATCH_SIZE = 8;
+    /** Two ingest forward passes at once, one intra-op thread each (a 2-core node's defaults: one pass, two threads). */
+    static final List<String> PARALLEL_PASSES = List.of("thread_pool.dense_retrieval_ingest.size: 2", "dense_retrieval.engine_threads: 1");
 
     private IngestSuite() {}
 
@@ -65,6 +67,16 @@ final class IngestSuite {
                 best = row.get("ratio").asDouble() > best.get("ratio").asDouble() ? row : best;
             }
         }
+        // The node runs one forward pass at a time with every core as an intra-op thread, and the cores
+        // idle between passes (README, "Profiling ingest"); two passes at once, one thread each, is
+        // the lever that points to. Measured at the default batch size, so it reads against that row.
+        try (BenchNodes.Session s = nodes.start(model, PARALLEL_PASSES)) {
+            System.out.println("ingest: next row with " + String.join(", ", PARALLEL_PASSES));
+            warmUp(s, passages);
+            ObjectNode row = measure(s, model, passages, bulk, clients, DEFAULT_BATCH_SIZE, local, rows);
+            row.put("node_settings", String.join(", ", PARALLEL_PASSES));
+            best = row.get("ratio").asDouble() > best.get("ratio").asDouble() ? row : best;
+        }
         out.set("best", best);
         out.put("goal_met", best.get("ratio").asDouble() >= 0.90);
         out.set("int8_model", int8(nodes, model, set, local, bulk, clients, rows));
@@ -87,7 +99,7 @@ final class IngestSuite {
         }
         double fp32Plugin = 0;
         for (JsonNode r : rows) {
-            if (r.path("model").asText().equals(model) && r.path("bulk_size").asInt() == bulk
+            if (r.path("model").asText().equals(model) && r.path("bulk_size").asInt() == bulk && !r.has("node_settings")
                 && r.path("clients").asInt() == clients && r.path("batch_size").asInt() == DEFAULT_BATCH_SIZE) {
                 fp32Plugin = r.path("plugin_docs_per_s").asDouble();
             }

@@ -26,7 +26,7 @@ final class Plots {
         List<Double> local = new ArrayList<>();
         for (JsonNode row : result.path("rows")) {
             settings.add((row.path("model").asText().endsWith("-q") ? "int8, " : "") + "bulk " + row.path("bulk_size").asInt() + ", "
-                + row.path("clients").asInt() + "c, batch " + row.path("batch_size").asInt());
+                + row.path("clients").asInt() + "c, batch " + row.path("batch_size").asInt() + (row.has("node_settings") ? ", 2 passes x 1 thread" : ""));
             plugin.add(row.path("plugin_docs_per_s").asDouble());
             local.add(row.path("in_process_docs_per_s").asDouble());
         }
