@@ -7,13 +7,9 @@ import ai.djl.training.GradientCollector;
 import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
-import me.tongfei.progressbar.ProgressBar;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
-import java.util.Random;
 
 /**
  * Trains the cross-encoder teacher as a binary classifier (sigmoid cross-entropy): each question
@@ -35,44 +31,14 @@ public final class CrossEncoderTrainer {
         this.log = log;
     }
 
+    /** Trains on {@code examples} in the shared {@link TrainingLoop}; returns the per-update losses. */
     public List<Float> train(String stage, List<TrainingExample> examples) {
-        int batch = Math.min(settings.batchSize(), examples.size());
-        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), 1);
-        int total = plan.total();
-        WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(List.of(model.block()), plan.optimizer(), settings.maxGradNorm());
-        skippedUpdates = 0;
         Engine engine = TorchRuntime.engine();
-        List<Float> losses = new ArrayList<>();
-        long start = System.nanoTime();
-        int step = 0;
-        try (ProgressBar bar = plan.progressBar(stage)) {
-            for (int epoch = 1; epoch <= settings.epochs() && step < total; epoch++) {
-                List<TrainingExample> order = new ArrayList<>(examples);
-                Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));
-                for (int from = 0; from + batch <= order.size() && step < total; from += batch) {
-                    float value = backward(order.subList(from, from + batch), engine);
-                    if (!Float.isFinite(value)) {
-                        // A teacher with NaN weights scores NaN, and NaN passes no threshold test: stop before it labels anything.
-                        throw new IllegalStateException("stage [" + stage + "]: loss became " + value + " at update " + (step + 1)
-                            + "; lower --ce-lr, train fewer --ce-epochs or use --ce-freeze-layers");
-                    }
-                    float lr = schedule.getNewValue(step + 1);
-                    if (!updater.step()) {
-                        System.err.printf(java.util.Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far)%n", stage,
-                            step + 1, updater.skipped());
-                    }
-                    skippedUpdates = updater.skipped();
-                    step++;
-                    losses.add(value);
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    log.step(stage, epoch, step, value, lr, updater.lastNorm(), updater.skipped(), step * (double) batch / elapsed, elapsed);
-                    bar.stepTo(step);
-                    bar.setExtraMessage(String.format(Locale.ROOT, " loss %.4f", value));
-                }
-            }
-        }
-        return losses;
+        // A teacher with NaN weights scores NaN, and NaN passes no threshold test: the loop stops before it labels anything.
+        TrainingLoop.Outcome outcome = new TrainingLoop(stage, settings, "lower --ce-lr, train fewer --ce-epochs or use --ce-freeze-layers")
+            .run(epoch -> examples, 1, List.of(model.block()), 1, batch -> backward(batch, engine), log, List.of());
+        skippedUpdates = outcome.skippedUpdates();
+        return outcome.losses();
     }
 
     /** Updates of the last {@link #train} call that were skipped because a gradient was not finite. */

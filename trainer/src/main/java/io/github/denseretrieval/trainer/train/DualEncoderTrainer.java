@@ -1,16 +1,14 @@
 package io.github.denseretrieval.trainer.train;
 
-import ai.djl.engine.Engine;
 import io.github.denseretrieval.trainer.model.BertTower;
 import io.github.denseretrieval.trainer.model.FrozenLayerCache;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 import io.github.denseretrieval.trainer.model.TrainableEncoder;
-import me.tongfei.progressbar.ProgressBar;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
+import java.util.Locale;
+import java.util.function.IntFunction;
 
 /**
  * Trains a dual encoder with the contrastive loss of DPR, RocketQA and PAIR: shuffled batches of
@@ -59,7 +57,8 @@ public final class DualEncoderTrainer {
 
     /**
      * Trains on {@code examples} from epoch {@code firstEpoch} (1-based; above 1 when resuming,
-     * the schedule then continues where it stopped). Returns the per-update losses.
+     * the schedule then continues where it stopped), in the shared {@link TrainingLoop}. Returns
+     * the per-update losses.
      */
     public List<Float> train(String stage, List<TrainingExample> examples, int firstEpoch, EpochListener listener) {
         return train(stage, epoch -> examples, firstEpoch, listener);
@@ -70,66 +69,40 @@ public final class DualEncoderTrainer {
      * {@code perEpoch} (1-based epoch), e.g. hard negatives drawn again every epoch; every epoch
      * must give the same number of examples.
      */
-    public List<Float> train(String stage, java.util.function.IntFunction<List<TrainingExample>> perEpoch, int firstEpoch,
-                             EpochListener listener) {
-        List<TrainingExample> examples = perEpoch.apply(firstEpoch);
-        if (examples.size() < 2) {
-            throw new IllegalArgumentException("stage [" + stage + "] has " + examples.size() + " training examples; at least 2 are needed");
-        }
-        int batch = Math.min(settings.batchSize(), examples.size());
-        UpdatePlan plan = UpdatePlan.of(settings, examples.size(), firstEpoch);
-        int total = plan.total();
-        int done = plan.done();
-        WarmupLinearDecay schedule = plan.schedule();
-        ParameterUpdater updater = new ParameterUpdater(replicas.towers(), plan.optimizer(), settings.maxGradNorm(), replicas.size());
-        skippedUpdates = 0;
-        Engine engine = TorchRuntime.engine();
+    public List<Float> train(String stage, IntFunction<List<TrainingExample>> perEpoch, int firstEpoch, EpochListener listener) {
         frozenCache = frozenCacheFor(replicas.primary());
-        GradientCache cache = new GradientCache(replicas, engine, settings.chunkSize(), settings.forwardPasses(), frozenCache);
+        GradientCache cache = new GradientCache(replicas, TorchRuntime.engine(), settings.chunkSize(), settings.forwardPasses(), frozenCache);
         ContrastiveLoss loss = new ContrastiveLoss(settings.alpha(), settings.temperature());
-        List<Float> losses = new ArrayList<>();
-        long start = System.nanoTime();
-        int step = done;
-        try (ProgressBar bar = plan.progressBar(stage)) {
-            bar.stepTo(done);
-            for (int epoch = firstEpoch; epoch <= settings.epochs() && step < total; epoch++) {
-                List<TrainingExample> order = new ArrayList<>(epoch == firstEpoch ? examples : perEpoch.apply(epoch));
-                if (frozenCache != null) {
-                    // Frozen weights do not change in training; checked per epoch anyway (the listener may do anything), not per batch.
+        TrainingLoop.BatchGradients gradients = batch -> {
+            float value = cache.backward(ContrastiveBatch.of(batch, settings.negativesPerQuestion()), loss);
+            replicas.allReduceGradients();
+            return value;
+        };
+        List<TrainingLoop.Listener> listeners = new ArrayList<>();
+        if (frozenCache != null) {
+            // Frozen weights do not change in training; checked per epoch anyway (the epoch listener may do anything), not per batch.
+            listeners.add(new TrainingLoop.Listener() {
+                @Override
+                public void epochStarting(int epoch) {
                     frozenCache.validate(replicas.primary());
                 }
-                // A seed per epoch, so a resumed run sees the batches the uninterrupted run would have.
-                Collections.shuffle(order, new Random(settings.seed() * 1_000_003L + epoch));
-                for (int from = 0; from + batch <= order.size() && step < total; from += batch) {
-                    ContrastiveBatch b = ContrastiveBatch.of(order.subList(from, from + batch), settings.negativesPerQuestion());
-                    float value = cache.backward(b, loss);
-                    if (!Float.isFinite(value)) {
-                        throw new IllegalStateException("stage [" + stage + "]: loss became " + value + " at update " + (step + 1)
-                            + "; lower --lr or raise --temperature");
-                    }
-                    float lr = schedule.getNewValue(step + 1 - done);
-                    replicas.allReduceGradients();
-                    if (!updater.step()) {
-                        System.err.printf(java.util.Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far)%n", stage,
-                            step + 1, updater.skipped());
-                    }
-                    skippedUpdates = updater.skipped();
-                    step++;
-                    losses.add(value);
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    log.step(stage, epoch, step, value, lr, updater.lastNorm(), updater.skipped(), (step - done) * (double) batch / elapsed, elapsed);
-                    bar.stepTo(step);
-                    bar.setExtraMessage(String.format(java.util.Locale.ROOT, " loss %.4f", value));
-                }
+            });
+        }
+        listeners.add(new TrainingLoop.Listener() {
+            @Override
+            public void epochDone(int epoch, int step) {
                 listener.epochDone(epoch, step);
             }
-        }
+        });
+        TrainingLoop.Outcome outcome = new TrainingLoop(stage, settings, "lower --lr or raise --temperature")
+            .run(perEpoch, firstEpoch, replicas.towers(), replicas.size(), gradients, log, listeners);
+        skippedUpdates = outcome.skippedUpdates();
         if (frozenCache != null) {
             FrozenLayerCache.Stats s = frozenCache.stats();
-            System.err.printf(java.util.Locale.ROOT, "stage [%s]: frozen-layer cache: %d texts kept (%.0f MB); %d texts taken from it, %d run "
+            System.err.printf(Locale.ROOT, "stage [%s]: frozen-layer cache: %d texts kept (%.0f MB); %d texts taken from it, %d run "
                 + "through the frozen layers (%d of them not kept: cache full)%n", stage, s.texts(), s.megabytes(), s.hits(), s.misses(), s.notKept());
         }
-        return losses;
+        return outcome.losses();
     }
 
     /** The cache the settings ask for with {@code encoder}'s frozen layers, or null for none. */
