@@ -8,6 +8,7 @@ import io.github.denseretrieval.trainer.recipe.PipelineConfig;
 import io.github.denseretrieval.trainer.recipe.Recipe;
 import io.github.denseretrieval.trainer.recipe.StageResult;
 import io.github.denseretrieval.trainer.recipe.TeacherGate;
+import io.github.denseretrieval.trainer.recipe.TeacherThresholds;
 import io.github.denseretrieval.trainer.recipe.TrainingPipeline;
 import io.github.denseretrieval.trainer.train.ForwardPasses;
 import io.github.denseretrieval.trainer.train.FrozenCache;
@@ -197,11 +198,14 @@ final class TrainCommand implements Callable<Integer> {
             frozenCacheMb << 20, negatives, epochs, maxSteps, learningRate, warmup, weightDecay, maxGradNorm, temperature, 0f, seed);
         TrainingSettings ce = new TrainingSettings(Math.max(2, ceBatchSize), ceBatchSize, ForwardPasses.AUTO, ceNegatives, ceEpochs, maxSteps, ceLearningRate, warmup,
             weightDecay, maxGradNorm, 1f, 0f, seed);
-        PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe), data, split, evalSplit, model,
-            crossEncoderModel != null ? crossEncoderModel : model, trainFile, out, TorchRuntime.devices(DeviceChoice.fromName(device)),
-            queryMaxLength, passageMaxLength, freezeLayers, maxTrainExamples, maxPassages, dual, crossBatch, ce, ceFreezeLayers, ceMaxLength, devQuestions,
-            devFraction, mineDepth, TeacherGate.Mode.fromName(denoise), augment, positiveThreshold, negativeThreshold, alpha, !noTensorflow, resume, separateTowers,
-            pairPretrainOn.equals("labelled"), windowFrom(), windowTo());
+        PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe),
+            new PipelineConfig.RunData(data, split, evalSplit, trainFile, maxTrainExamples, maxPassages, devQuestions, devFraction),
+            new PipelineConfig.StudentModel(model, TorchRuntime.devices(DeviceChoice.fromName(device)), queryMaxLength, passageMaxLength,
+                freezeLayers, separateTowers),
+            dual, crossBatch, negativeWindow(),
+            new PipelineConfig.TeacherModel(crossEncoderModel != null ? crossEncoderModel : model, ce, ceFreezeLayers, ceMaxLength,
+                TeacherGate.Mode.fromName(denoise), new TeacherThresholds(negativeThreshold, positiveThreshold), mineDepth, augment),
+            new PipelineConfig.PairSettings(alpha, pairPretrainOn.equals("labelled")), out, !noTensorflow, resume);
         long start = System.nanoTime();
         List<StageResult> results;
         try (TrainingPipeline pipeline = TrainingPipeline.open(config)) {
@@ -224,14 +228,13 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** 0-based first rank of --negative-window (0 without one). */
-    private int windowFrom() {
-        return negativeWindow == null ? 0 : Integer.parseInt(window()[0].trim()) - 1;
-    }
-
-    /** Rank after the last of --negative-window (0 without one). */
-    private int windowTo() {
-        return negativeWindow == null ? 0 : Integer.parseInt(window()[1].trim());
+    /** --negative-window as 0-based ranks, or none. */
+    private PipelineConfig.NegativeWindow negativeWindow() {
+        if (negativeWindow == null) {
+            return PipelineConfig.NegativeWindow.NONE;
+        }
+        String[] parts = window();
+        return new PipelineConfig.NegativeWindow(Integer.parseInt(parts[0].trim()) - 1, Integer.parseInt(parts[1].trim()));
     }
 
     private String[] window() {

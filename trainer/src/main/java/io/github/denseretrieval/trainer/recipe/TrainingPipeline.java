@@ -45,9 +45,11 @@ import java.util.Set;
 import java.util.function.IntFunction;
 
 /**
- * Runs a recipe stage by stage. Every stage leaves its artifact under the run folder
- * ({@code <stage>/onnx} model folders, {@code cross-encoder/}, mined and labelled data as DPR
- * JSON) and a {@code result.json}; a stage whose result is there is not run again, so an
+ * Runs a recipe stage by stage: which stages, in what order, is the recipe's ({@link
+ * RecipeStages}: {@link DprStages}, {@link RocketQaStages}, {@link PairStages}); the steps they
+ * share are here. Every stage leaves its artifact under the run folder ({@code <stage>/onnx}
+ * model folders, {@code cross-encoder/}, mined and labelled data as DPR JSON) and a
+ * {@code result.json}; a stage whose result is there is not run again, so an
  * interrupted run resumes at the stage it was in (from its last epoch checkpoint), and the PAIR
  * recipe reuses a RocketQA run's first dual encoder and cross-encoder when given the same folder.
  *
@@ -97,26 +99,27 @@ public final class TrainingPipeline implements Closeable {
     }
 
     public static TrainingPipeline open(PipelineConfig config) throws IOException {
-        BeirDataset dataset = BeirDataset.open(config.data());
+        BeirDataset dataset = BeirDataset.open(config.data().folder());
         Map<String, Passage> corpus = TrainingData.corpusById(dataset);
         // Built before the dev hold-out needs it; rebuilt below if the corpus is cut down.
         Bm25Index bm25 = Bm25Index.build(List.copyOf(corpus.values()));
         DevSet dev;
         List<TrainingExample> labelled;
-        if (config.labelledFile() != null) {
+        Path labelledFile = config.data().labelledFile();
+        if (labelledFile != null) {
             dev = DevSet.none();
-            String file = config.labelledFile().getFileName().toString();
-            labelled = file.endsWith(".json") ? TrainingData.fromDprJson(config.labelledFile()) : TrainingData.fromTriplesTsv(config.labelledFile());
+            String file = labelledFile.getFileName().toString();
+            labelled = file.endsWith(".json") ? TrainingData.fromDprJson(labelledFile) : TrainingData.fromTriplesTsv(labelledFile);
         } else {
-            Qrels train = dataset.qrels(config.trainSplit());
-            dev = DevSet.holdOut(train, dataset.queriesOf(train), corpus, bm25, config.devQuestions(), config.devFraction(), 20,
+            Qrels train = dataset.qrels(config.data().trainSplit());
+            dev = DevSet.holdOut(train, dataset.queriesOf(train), corpus, bm25, config.data().devQuestions(), config.data().devFraction(), 20,
                 config.dual().seed());
-            labelled = TrainingData.fromBeir(dataset, config.trainSplit(), dev.questionIds());
+            labelled = TrainingData.fromBeir(dataset, config.data().trainSplit(), dev.questionIds());
         }
-        if (config.maxTrainQuestions() > 0 && labelled.size() > config.maxTrainQuestions()) {
-            labelled = List.copyOf(labelled.subList(0, config.maxTrainQuestions()));
+        if (config.data().maxTrainQuestions() > 0 && labelled.size() > config.data().maxTrainQuestions()) {
+            labelled = List.copyOf(labelled.subList(0, config.data().maxTrainQuestions()));
         }
-        if (config.maxPassages() > 0) {
+        if (config.data().maxPassages() > 0) {
             // The corpus of the whole run: every passage training or the dev check needs, plus the first N others. Built from
             // the training side only; the evaluation split's judged passages join the evaluation set alone (evaluate()).
             Set<String> needed = new HashSet<>();
@@ -127,7 +130,7 @@ public final class TrainingPipeline implements Closeable {
             for (Passage p : corpus.values()) {
                 if (needed.contains(p.id())) {
                     reduced.put(p.id(), p);
-                } else if (others < config.maxPassages()) {
+                } else if (others < config.data().maxPassages()) {
                     reduced.put(p.id(), p);
                     others++;
                 }
@@ -145,100 +148,46 @@ public final class TrainingPipeline implements Closeable {
     public List<StageResult> run() throws IOException {
         System.err.printf(Locale.ROOT, "recipe %s: %d labelled examples, %d dev questions held out (searched over the %d-passage corpus)%n",
             config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), corpus.size());
-        List<StageResult> results = new ArrayList<>();
-        List<TrainingExample> bm25Mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
-        IntFunction<List<TrainingExample>> bm25Negatives = config.negativeWindowTo() > 0 ? sampledBm25Negatives(SampledNegatives.Judge.NONE)
-            : epoch -> bm25Mined;
-        switch (config.recipe()) {
-            case DPR -> results.add(dualEncoderStage("dpr", config.baseModel(), bm25Negatives, config.dual(), true));
-            case ROCKETQA -> {
-                String m1Stage = "m1-cross-batch";
-                StageResult m1 = dualEncoderStage(m1Stage, config.baseModel(), bm25Negatives, crossBatch(), true);
-                TeacherGate gate = teacherGate(m1Stage, m1.model());
-                if (!gate.useTeacher()) {
-                    // Without the teacher, M2 would train on M1's BM25 negatives from the same start with the same seed: M1
-                    // again, bit for bit. M1's own dense negatives undenoised are what RocketQA's denoising exists to avoid.
-                    // So the recipe stops at M1 and says so in M1's result.json.
-                    System.err.println("rocketqa: denoising and augmentation " + gate.reason() + "; m2-denoised and m3-augmented are "
-                        + "not trained, " + m1Stage + " is the recipe's model");
-                    m1 = m1.withNotes(notes("denoising", gate.reason(), "augmentation", gate.reason()));
-                    m1.write(config.out().resolve(m1Stage).resolve(StageResult.FILE));
-                    results.add(m1);
-                    break;
-                }
-                if (!m1.notes().isEmpty()) {
-                    // An earlier run in this folder skipped the teacher; this one uses it, so M1's record no longer says otherwise.
-                    m1 = m1.withNotes(Map.of());
-                    m1.write(config.out().resolve(m1Stage).resolve(StageResult.FILE));
-                }
-                results.add(m1);
-                System.err.println("rocketqa: denoising and augmentation " + gate.reason());
-                DenoisedNegatives denoised = denoisedNegatives(m1.model());
-                StageResult m2 = dualEncoderStage("m2-denoised", config.baseModel(), epoch -> denoised.examples(), crossBatch(), true,
-                    notes("denoising", gate.reason() + "; " + denoised.summary()));
-                results.add(m2);
-                // RocketQA labels the augmentation questions' candidates as retrieved by the denoised model, not by M1.
-                List<TrainingExample> pseudo = pseudoLabelled(m2.model(), m1.model());
-                if (pseudo.isEmpty()) {
-                    // M3's data would be M2's, and the seeded training would make M2 again.
-                    System.err.println("m3-augmented skipped: the cross-encoder labelled no pseudo question confidently (--augment "
-                        + config.augmentQuestions() + ", --positive-threshold " + config.positiveThreshold() + "); m2-denoised is the recipe's model");
-                } else {
-                    List<TrainingExample> augmented = new ArrayList<>(denoised.examples());
-                    augmented.addAll(pseudo);
-                    results.add(dualEncoderStage("m3-augmented", config.baseModel(), epoch -> augmented, crossBatch(), true,
-                        notes("augmentation", gate.reason() + "; " + pseudo.size() + " pseudo-labelled examples, candidates from m2-denoised's ranking")));
-                }
-            }
-            case PAIR -> {
-                StageResult m1 = dualEncoderStage("m1-cross-batch", config.baseModel(), bm25Negatives, crossBatch(), true);
-                List<TrainingExample> denoised = denoisedNegatives(m1.model()).examples();
-                // Stage names differ by pre-training data, so the two variants can share a run folder.
-                String suffix = config.pairPretrainOnLabelled() ? "-labelled" : "";
-                IntFunction<List<TrainingExample>> pretrainData;
-                if (config.pairPretrainOnLabelled()) {
-                    // The teacher exists by now: it judges the window, as it denoises M1's candidates.
-                    pretrainData = config.negativeWindowTo() > 0 ? teacherJudgedBm25Negatives(m1.model()) : bm25Negatives;
-                } else {
-                    // PAIR has no M2: its teacher labels what M1 retrieves.
-                    List<TrainingExample> pseudo = pseudoLabelled(m1.model(), m1.model());
-                    pretrainData = epoch -> pseudo;
-                }
-                if (pretrainData.apply(1).size() < 2) {
-                    throw new IllegalStateException("PAIR pre-training needs pseudo-labelled data, but the cross-encoder labelled "
-                        + pretrainData.apply(1).size() + " examples (--augment " + config.augmentQuestions() + ", --positive-threshold "
-                        + config.positiveThreshold() + "); raise --augment, lower --positive-threshold, train the cross-encoder longer, "
-                        + "or pre-train on the labelled data (--pair-pretrain-data labelled)");
-                }
-                // The pre-trained model is an intermediate, not a row of the ablation: no test evaluation (it costs a corpus encoding).
-                StageResult pretrain = dualEncoderStage("pair-pretrain" + suffix, config.baseModel(), pretrainData,
-                    crossBatch().withAlpha(config.pairAlpha()), false);
-                results.add(pretrain);
-                results.add(dualEncoderStage("pair-finetune" + suffix, pretrain.model(), denoised, crossBatch().withAlpha(0f)));
-            }
+        return config.recipe().stages().run(this);
+    }
+
+    PipelineConfig config() {
+        return config;
+    }
+
+    /**
+     * Each epoch's BM25 hard negatives: drawn from {@code --negative-window} when one is set,
+     * else the top {@code --negatives} BM25 passages every epoch.
+     */
+    IntFunction<List<TrainingExample>> bm25Negatives() {
+        if (config.negativeWindow().isSet()) {
+            return sampledBm25Negatives(SampledNegatives.Judge.NONE);
         }
-        return results;
+        List<TrainingExample> mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
+        return epoch -> mined;
     }
 
     /** BM25 hard negatives drawn each epoch from {@code --negative-window}, without those {@code judge} calls likely positive. */
     private IntFunction<List<TrainingExample>> sampledBm25Negatives(SampledNegatives.Judge judge) {
         // Ranks are counted after the judged positives are removed: search deep enough for a question with several of them.
-        NegativeMiner deep = new NegativeMiner(corpus, q -> bm25.search(q, config.negativeWindowTo() + 20));
+        NegativeMiner deep = new NegativeMiner(corpus, q -> bm25.search(q, config.negativeWindow().to() + 20));
         int count = Math.max(1, config.dual().negativesPerQuestion());
-        SampledNegatives sampled = new SampledNegatives(labelled, deep, config.negativeWindowFrom(), config.negativeWindowTo(), judge, count,
+        SampledNegatives sampled = new SampledNegatives(labelled, deep, config.negativeWindow().from(), config.negativeWindow().to(), judge, count,
             config.dual().seed());
         System.err.printf(Locale.ROOT, "BM25 negatives: %d per question and epoch, drawn from ranks %d-%d; %d candidates judged likely positive%n",
-            count, config.negativeWindowFrom() + 1, config.negativeWindowTo(), sampled.judgedOut());
+            count, config.negativeWindow().from() + 1, config.negativeWindow().to(), sampled.judgedOut());
         return sampled::forEpoch;
     }
 
-    private IntFunction<List<TrainingExample>> teacherJudgedBm25Negatives(Path m1) throws IOException {
+    /** As {@link #bm25Negatives} from the window, without the candidates the teacher (trained first if needed) calls likely positive. */
+    IntFunction<List<TrainingExample>> teacherJudgedBm25Negatives(Path m1) throws IOException {
         try (CrossEncoder teacher = teacher(m1)) {
-            return sampledBm25Negatives(new CrossEncoderJudge(teacher, new DenoisingRule(config.teacherThresholds())));
+            return sampledBm25Negatives(new CrossEncoderJudge(teacher, new DenoisingRule(config.teacher().thresholds())));
         }
     }
 
-    private TrainingSettings crossBatch() {
+    /** The dual-encoder settings with RocketQA's cross batch ({@code --cross-batch}) as the batch size. */
+    TrainingSettings crossBatch() {
         TrainingSettings d = config.dual();
         return new TrainingSettings(config.crossBatch(), d.chunkSize(), d.forwardPasses(), d.frozenCache(), d.frozenCacheBytes(), d.negativesPerQuestion(),
             d.epochs(), d.maxSteps(), d.learningRate(), d.warmupFraction(), d.weightDecay(), d.maxGradNorm(), d.temperature(), d.alpha(), d.seed());
@@ -286,16 +235,17 @@ public final class TrainingPipeline implements Closeable {
         JsonObject provenance = provenance(stage, settings, examples.size());
         notes.forEach(provenance::addProperty);
         Path model;
-        Path queryStart = config.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
+        PipelineConfig.StudentModel student = config.student();
+        Path queryStart = student.separateTowers() ? TrainedModelExport.queryTowerOf(start) : null;
         List<TrainableEncoder> copies = new ArrayList<>();
-        try (TrainableEncoder encoder = TrainableEncoder.open(start, queryStart, config.device(), config.queryMaxLength(),
-            config.passageMaxLength()); Closeable closeCopies = () -> copies.forEach(TrainableEncoder::close)) {
-            for (Device other : config.devices().subList(1, config.devices().size())) {
-                copies.add(TrainableEncoder.open(start, queryStart, other, config.queryMaxLength(), config.passageMaxLength()));
+        try (TrainableEncoder encoder = TrainableEncoder.open(start, queryStart, student.device(), student.queryMaxLength(), student.passageMaxLength());
+             Closeable closeCopies = () -> copies.forEach(TrainableEncoder::close)) {
+            for (Device other : student.devices().subList(1, student.devices().size())) {
+                copies.add(TrainableEncoder.open(start, queryStart, other, student.queryMaxLength(), student.passageMaxLength()));
             }
             List<TrainableEncoder> replicas = new ArrayList<>(List.of(encoder));
             replicas.addAll(copies);
-            replicas.forEach(r -> r.towers().forEach(t -> t.freezeBottom(config.freezeLayers())));
+            replicas.forEach(r -> r.towers().forEach(t -> t.freezeBottom(student.freezeLayers())));
             DualEncoderTrainer trainer = new DualEncoderTrainer(Replicas.of(replicas), settings, log, frozenStates());
             if (!dev.isEmpty() && firstEpoch == 1) {
                 MetricSummary m = devFigures.get(start.toAbsolutePath().normalize());
@@ -339,15 +289,16 @@ public final class TrainingPipeline implements Closeable {
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
         MetricSummary metrics = null;
         double evalSeconds = 0;
-        if (evaluated && config.evalSplit() != null) {
+        String evalSplit = config.data().evalSplit();
+        if (evaluated && evalSplit != null) {
             long e0 = System.nanoTime();
             metrics = evaluate(model).metrics();
             evalSeconds = (System.nanoTime() - e0) / 1e9;
-            System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, config.evalSplit(), metrics.ndcgAt10(),
+            System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, evalSplit, metrics.ndcgAt10(),
                 metrics.recallAt100());
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
-            metrics == null ? null : config.evalSplit(), metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
+            metrics == null ? null : evalSplit, metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
             metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped, notes);
         result.write(resultFile);
         deleteRecursively(checkpoint);
@@ -375,18 +326,18 @@ public final class TrainingPipeline implements Closeable {
     private Path export(TrainableEncoder encoder, Path out, String name, JsonObject provenance, boolean tensorflow) throws IOException {
         BertTower passages = encoder.tower(TextRole.PASSAGE);
         if (!encoder.separateTowers()) {
-            return TrainedModelExport.write(config.baseModel(), passages.trainedWeights(), passages.trainedTensors(), out, name, provenance,
+            return TrainedModelExport.write(config.student().base(), passages.trainedWeights(), passages.trainedTensors(), out, name, provenance,
                 tensorflow);
         }
         JsonObject p = provenance.deepCopy();
         p.addProperty("tower", "passage");
         p.addProperty("query_model", name + "-query");
-        Path model = TrainedModelExport.write(config.baseModel(), passages.trainedWeights(), passages.trainedTensors(), out, name, p, tensorflow);
+        Path model = TrainedModelExport.write(config.student().base(), passages.trainedWeights(), passages.trainedTensors(), out, name, p, tensorflow);
         BertTower questions = encoder.tower(TextRole.QUERY);
         JsonObject q = provenance.deepCopy();
         q.addProperty("tower", "query");
         q.addProperty("passage_model", name);
-        TrainedModelExport.write(config.baseModel(), questions.trainedWeights(), questions.trainedTensors(),
+        TrainedModelExport.write(config.student().base(), questions.trainedWeights(), questions.trainedTensors(),
             out.resolve(TrainedModelExport.QUERY_TOWER_DIR), name + "-query", q, tensorflow);
         return model;
     }
@@ -397,9 +348,9 @@ public final class TrainingPipeline implements Closeable {
      */
     DenseEvaluation evaluate(Path model) throws IOException {
         if (evaluationSet == null) {
-            String split = config.evalSplit() != null ? config.evalSplit() : config.trainSplit();
+            String split = config.data().evalSplit() != null ? config.data().evalSplit() : config.data().trainSplit();
             EvaluationSet full = EvaluationSet.load(dataset, split, 0, 0);
-            if (config.maxPassages() <= 0) {
+            if (config.data().maxPassages() <= 0) {
                 // The run's corpus in the run's order, so the corpus encoding made for mining serves here too.
                 evaluationSet = new EvaluationSet(List.copyOf(corpus.values()), full.queries(), full.qrels(), false);
             } else {
@@ -438,14 +389,14 @@ public final class TrainingPipeline implements Closeable {
     }
 
     /** The labelled examples with denoised negatives, and what denoising did, in words for the run's record. */
-    private record DenoisedNegatives(List<TrainingExample> examples, String summary) {}
+    record DenoisedNegatives(List<TrainingExample> examples, String summary) {}
 
     /**
      * The labelled examples whose negatives are those of M1's top {@code --mine-depth} passages the
      * cross-encoder is confident are not relevant ({@link DenoisingRule}). Cached in
      * {@code denoised-negatives.json}.
      */
-    private DenoisedNegatives denoisedNegatives(Path m1) throws IOException {
+    DenoisedNegatives denoisedNegatives(Path m1) throws IOException {
         Path file = config.out().resolve("denoised-negatives.json");
         if (Files.exists(file)) {
             List<TrainingExample> cached = TrainingData.fromDprJson(file);
@@ -453,10 +404,10 @@ public final class TrainingPipeline implements Closeable {
                 + cached.stream().mapToInt(e -> e.negatives().size()).sum() + " negatives kept");
         }
         try (DenseRanking ranking = ranking(m1); CrossEncoder teacher = teacher(m1)) {
-            CrossEncoderLabels labels = new CrossEncoderLabels(teacher, config.teacherThresholds());
+            CrossEncoderLabels labels = new CrossEncoderLabels(teacher, config.teacher().thresholds());
             NegativeMiner miner = new NegativeMiner(corpus, ranking::search);
-            CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.mineDepth());
-            String summary = d.summary(config.teacherThresholds());
+            CrossEncoderLabels.Denoised d = labels.denoise(labelled, miner::candidates, config.teacher().mineDepth());
+            String summary = d.summary(config.teacher().thresholds());
             System.err.println("denoising: " + summary);
             TrainingData.writeDprJson(d.examples(), corpus, file);
             return new DenoisedNegatives(d.examples(), summary);
@@ -469,16 +420,17 @@ public final class TrainingPipeline implements Closeable {
      * M1's last dev check. Both are read back from {@code dev.csv}, so a resumed run decides as the
      * first one did without measuring again.
      */
-    private TeacherGate teacherGate(String studentStage, Path student) throws IOException {
-        if (config.denoise() == TeacherGate.Mode.NEVER || dev.isEmpty()) {
-            return TeacherGate.decide(config.denoise(), OptionalDouble.empty(), OptionalDouble.empty());
+    TeacherGate teacherGate(String studentStage, Path student) throws IOException {
+        if (config.teacher().denoise() == TeacherGate.Mode.NEVER || dev.isEmpty()) {
+            return TeacherGate.decide(config.teacher().denoise(), OptionalDouble.empty(), OptionalDouble.empty());
         }
         // Trained and dev-checked now if this run had no teacher yet; only its dev figure is needed here.
         teacher(student).close();
-        return TeacherGate.decide(config.denoise(), log.lastDevNdcg("cross-encoder"), log.lastDevNdcg(studentStage));
+        return TeacherGate.decide(config.teacher().denoise(), log.lastDevNdcg("cross-encoder"), log.lastDevNdcg(studentStage));
     }
 
-    private static Map<String, String> notes(String... keysAndValues) {
+    /** A stage's notes ({@link StageResult#notes}) from alternating keys and values, in order. */
+    static Map<String, String> notes(String... keysAndValues) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         for (int i = 0; i < keysAndValues.length; i += 2) {
             out.put(keysAndValues[i], keysAndValues[i + 1]);
@@ -491,9 +443,9 @@ public final class TrainingPipeline implements Closeable {
      * {@code retriever} ranks them, labelled by the teacher (trained on {@code m1}'s negatives if
      * this run has none yet). Cached in {@code pseudo-labelled.json}.
      */
-    private List<TrainingExample> pseudoLabelled(Path retriever, Path m1) throws IOException {
+    List<TrainingExample> pseudoLabelled(Path retriever, Path m1) throws IOException {
         Path file = config.out().resolve("pseudo-labelled.json");
-        if (config.augmentQuestions() == 0) {
+        if (config.teacher().augmentQuestions() == 0) {
             return List.of();
         }
         if (Files.exists(file)) {
@@ -501,8 +453,8 @@ public final class TrainingPipeline implements Closeable {
         }
         List<PseudoQuestions.Question> questions = pseudoQuestions();
         try (DenseRanking ranking = ranking(retriever); CrossEncoder teacher = teacher(m1)) {
-            List<TrainingExample> out = new CrossEncoderLabels(teacher, config.teacherThresholds()).pseudoLabel(questions,
-                q -> ranking.search(q).stream().limit(config.mineDepth()).map(d -> corpus.get(d.docId())).toList());
+            List<TrainingExample> out = new CrossEncoderLabels(teacher, config.teacher().thresholds()).pseudoLabel(questions,
+                q -> ranking.search(q).stream().limit(config.teacher().mineDepth()).map(d -> corpus.get(d.docId())).toList());
             System.err.printf(Locale.ROOT, "augmentation: %d pseudo questions gave %d examples (candidates from %s's ranking)%n", questions.size(),
                 out.size(), stageOf(retriever));
             TrainingData.writeDprJson(out, corpus, file);
@@ -517,28 +469,28 @@ public final class TrainingPipeline implements Closeable {
      */
     List<PseudoQuestions.Question> pseudoQuestions() throws IOException {
         Set<String> judged = new HashSet<>();
-        if (config.labelledFile() == null) {
-            Qrels train = dataset.qrels(config.trainSplit());
+        if (config.data().labelledFile() == null) {
+            Qrels train = dataset.qrels(config.data().trainSplit());
             train.queryIds().forEach(q -> judged.addAll(train.judgements(q).keySet()));
         }
         labelled.forEach(e -> judged.addAll(e.positiveIds()));
-        return PseudoQuestions.fromTitles(corpus.values(), judged, config.augmentQuestions(), config.dual().seed());
+        return PseudoQuestions.fromTitles(corpus.values(), judged, config.teacher().augmentQuestions(), config.dual().seed());
     }
 
     /** The cross-encoder, trained on the labelled questions with negatives from {@code m1}'s ranking, or the one trained earlier. */
     private CrossEncoder teacher(Path m1) throws IOException {
         Path dir = config.out().resolve("cross-encoder");
         if (Files.exists(dir.resolve(StageResult.FILE))) {
-            return CrossEncoder.load(dir, config.device(), config.crossEncoderMaxLength());
+            return CrossEncoder.load(dir, config.student().device(), config.teacher().maxLength());
         }
-        TrainingSettings s = config.crossEncoder();
+        TrainingSettings s = config.teacher().training();
         List<TrainingExample> examples;
         try (DenseRanking ranking = ranking(m1)) {
             examples = new NegativeMiner(corpus, ranking::search).mine(labelled, s.negativesPerQuestion());
         }
         long t0 = System.nanoTime();
-        CrossEncoder model = CrossEncoder.fresh(config.crossEncoderModel(), config.device(), config.crossEncoderMaxLength(), s.seed());
-        model.freezeBottom(config.crossEncoderFreezeLayers());
+        CrossEncoder model = CrossEncoder.fresh(config.teacher().base(), config.student().device(), config.teacher().maxLength(), s.seed());
+        model.freezeBottom(config.teacher().freezeLayers());
         teacherDevCheck(model, 0);
         CrossEncoderTrainer trainer = new CrossEncoderTrainer(model, s, log);
         List<Float> losses = trainer.train("cross-encoder", examples);
@@ -549,15 +501,15 @@ public final class TrainingPipeline implements Closeable {
         return model;
     }
 
-    /** The dev figures of the model in training (a full-corpus search: minutes on a CPU, so it says how long it took). */
     /** The run's frozen-layer cache if the settings turn it on for the frozen layers, made at first use. */
     private FrozenLayerCache frozenStates() {
-        if (frozenStates == null && config.dual().frozenCache().enabled(config.freezeLayers())) {
+        if (frozenStates == null && config.dual().frozenCache().enabled(config.student().freezeLayers())) {
             frozenStates = new FrozenLayerCache(config.dual().frozenCacheBytes());
         }
         return frozenStates;
     }
 
+    /** The dev figures of the model in training (a full-corpus search: minutes on a CPU, so it says how long it took). */
     private MetricSummary devCheck(TrainableEncoder encoder, String stage, int epoch) {
         long t0 = System.nanoTime();
         MetricSummary m = dev.evaluate(encoder, frozenStates());
@@ -579,7 +531,7 @@ public final class TrainingPipeline implements Closeable {
 
     private DenseRanking ranking(Path model) throws IOException {
         return new DenseRanking(TextEncoder.open(TrainedModelExport.queryTowerOf(model), EncoderOptions.defaults()), corpusIndex(model),
-            Math.max(30, config.mineDepth()));
+            Math.max(30, config.teacher().mineDepth()));
     }
 
     /** Ranks questions against a corpus encoding with the question encoder that goes with it. */
@@ -598,26 +550,26 @@ public final class TrainingPipeline implements Closeable {
         JsonObject p = new JsonObject();
         p.addProperty("recipe", config.recipe().jsonName());
         p.addProperty("stage", stage);
-        p.addProperty("data", config.labelledFile() != null ? config.labelledFile().getFileName().toString()
-            : config.data().toAbsolutePath().normalize().getFileName() + " qrels/" + config.trainSplit() + ".tsv");
+        p.addProperty("data", config.data().labelledFile() != null ? config.data().labelledFile().getFileName().toString()
+            : config.data().folder().toAbsolutePath().normalize().getFileName() + " qrels/" + config.data().trainSplit() + ".tsv");
         p.addProperty("training_examples", examples);
         p.addProperty("batch_size", s.batchSize());
         p.addProperty("forward_passes", s.forwardPasses().jsonName());
         // What the setting came to (auto resolves by the frozen layers), so a reader needs no rule to know which path trained.
-        p.addProperty("frozen_cache", s.frozenCache().enabled(config.freezeLayers()) ? "on" : "off");
+        p.addProperty("frozen_cache", s.frozenCache().enabled(config.student().freezeLayers()) ? "on" : "off");
         p.addProperty("hard_negatives_per_question", s.negativesPerQuestion());
-        if (config.negativeWindowTo() > 0) {
-            p.addProperty("bm25_negative_window", (config.negativeWindowFrom() + 1) + ":" + config.negativeWindowTo());
+        if (config.negativeWindow().isSet()) {
+            p.addProperty("bm25_negative_window", (config.negativeWindow().from() + 1) + ":" + config.negativeWindow().to());
         }
         p.addProperty("epochs", s.epochs());
         p.addProperty("learning_rate", s.learningRate());
         p.addProperty("temperature", s.temperature());
         p.addProperty("alpha", s.alpha());
         p.addProperty("seed", s.seed());
-        p.addProperty("frozen_layers", config.freezeLayers());
-        p.addProperty("query_max_length", config.queryMaxLength());
-        p.addProperty("passage_max_length", config.passageMaxLength());
-        p.addProperty("towers", config.separateTowers() ? "separate" : "shared");
+        p.addProperty("frozen_layers", config.student().freezeLayers());
+        p.addProperty("query_max_length", config.student().queryMaxLength());
+        p.addProperty("passage_max_length", config.student().passageMaxLength());
+        p.addProperty("towers", config.student().separateTowers() ? "separate" : "shared");
         p.addProperty("trainer", "dense-retrieval trainer 0.1.0 (DJL PyTorch)");
         return p;
     }

@@ -9,22 +9,31 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A run's settings are checked when they are given, not hours later when the teacher is first used. */
 class PipelineConfigTests {
 
+    private static final TrainingSettings SETTINGS = new TrainingSettings(4, 4, ForwardPasses.AUTO, 1, 1, 0, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, 42);
+    private static final Path UNUSED = Path.of("unused");
+
     private static PipelineConfig config(String recipe, TeacherGate.Mode denoise, float positive, float negative) {
-        TrainingSettings s = new TrainingSettings(4, 4, ForwardPasses.AUTO, 1, 1, 0, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, 42);
-        Path p = Path.of("unused");
-        return new PipelineConfig(Recipe.fromName(recipe), p, "train", null, p, p, null, p, List.of(Device.cpu()), 16, 32, 0, 0, 0, s, 4, s,
-            0, 48, 0, 0.15, 10, denoise, 0, positive, negative, 0.1f, false, false, false, false, 0, 0);
+        return config(recipe, denoise, positive, negative, false);
+    }
+
+    private static PipelineConfig config(String recipe, TeacherGate.Mode denoise, float positive, float negative, boolean separateTowers) {
+        return new PipelineConfig(Recipe.fromName(recipe), new PipelineConfig.RunData(UNUSED, "train", null, null, 0, 0, 0, 0.15),
+            new PipelineConfig.StudentModel(UNUSED, List.of(Device.cpu()), 16, 32, 0, separateTowers), SETTINGS, 4,
+            PipelineConfig.NegativeWindow.NONE,
+            new PipelineConfig.TeacherModel(UNUSED, SETTINGS, 0, 48, denoise, new TeacherThresholds(negative, positive), 10, 0),
+            new PipelineConfig.PairSettings(0.1f, false), UNUSED, false, false);
     }
 
     @Test
     void thePapersThresholdsAreAccepted() {
-        TeacherThresholds t = config("rocketqa", TeacherGate.Mode.AUTO, 0.9f, 0.1f).teacherThresholds();
+        TeacherThresholds t = config("rocketqa", TeacherGate.Mode.AUTO, 0.9f, 0.1f).teacher().thresholds();
         assertEquals(0.1f, t.negativeBelow());
         assertEquals(0.9f, t.positiveAbove());
     }
@@ -42,5 +51,25 @@ class PipelineConfigTests {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config("pair", TeacherGate.Mode.ALWAYS, 0.9f, 0.1f));
         assertTrue(e.getMessage().contains("--denoise always") && e.getMessage().contains("pair"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> config("dpr", TeacherGate.Mode.NEVER, 0.9f, 0.1f));
+    }
+
+    @Test
+    void pairNeedsOneSharedEncoder() {
+        config("dpr", TeacherGate.Mode.AUTO, 0.9f, 0.1f, true);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> config("pair", TeacherGate.Mode.AUTO, 0.9f, 0.1f, true));
+        assertTrue(e.getMessage().contains("--separate-towers"), e.getMessage());
+    }
+
+    @Test
+    void aNegativeWindowMustRunForward() {
+        assertTrue(new PipelineConfig.NegativeWindow(1, 30).isSet());
+        assertFalse(PipelineConfig.NegativeWindow.NONE.isSet());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.NegativeWindow(9, 5));
+        assertEquals("--negative-window must be FROM:TO with 1 <= FROM <= TO, got 10:5", e.getMessage());
+    }
+
+    @Test
+    void aStudentNeedsADevice() {
+        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.StudentModel(UNUSED, List.of(), 16, 32, 0, false));
     }
 }

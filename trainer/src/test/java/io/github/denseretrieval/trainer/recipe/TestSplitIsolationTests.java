@@ -69,7 +69,9 @@ class TestSplitIsolationTests {
         TrainingSettings dual = new TrainingSettings(4, 4, ForwardPasses.AUTO, 1, 1, 0, 2e-5f, 0.1f, 0.01f, 1f, 0.02f, 0f, 42);
         TrainingSettings ce = new TrainingSettings(2, 2, ForwardPasses.AUTO, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, 42);
         Path model = MODELS.resolve("bge-small-en-v1.5");
-        return new PipelineConfig(Recipe.fromName("rocketqa"), data, "train", "test", model, model, null, out, List.of(Device.cpu()), 16, 32, 0,
-            8, maxPassages, dual, 4, ce, 0, 48, 4, 0, 3, TeacherGate.Mode.AUTO, augment, 0.9f, 0.1f, 0.1f, false, false, false, false, 0, 0);
+        return new PipelineConfig(Recipe.fromName("rocketqa"), new PipelineConfig.RunData(data, "train", "test", null, 8, maxPassages, 4, 0),
+            new PipelineConfig.StudentModel(model, List.of(Device.cpu()), 16, 32, 0, false), dual, 4, PipelineConfig.NegativeWindow.NONE,
+            new PipelineConfig.TeacherModel(model, ce, 0, 48, TeacherGate.Mode.AUTO, new TeacherThresholds(0.1f, 0.9f), 3, augment),
+            new PipelineConfig.PairSettings(0.1f, false), out, false, false);
     }
 }
