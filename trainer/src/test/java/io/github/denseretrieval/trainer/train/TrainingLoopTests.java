@@ -30,17 +30,12 @@ class TrainingLoopTests {
 
     @Test
     void listenersSeeEveryEpochAndUpdateInOrderAndStepsAreLogged(@TempDir Path out) throws IOException {
-        try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
-            Linear layer = layer(manager, Initializer.ONES);
-            List<String> events = new ArrayList<>();
-            TrainingLoop.Outcome outcome = new TrainingLoop("s", settings(2), "advice").run(epoch -> SIX, 1, List.of(layer), 1,
-                batch -> backward(manager, layer, new float[] {1f, 2f, 3f}, 0.1f), new TrainingLog(out), List.of(recorder(events)));
-            assertEquals(List.of("start 1", "update 1 epoch 1", "update 2 epoch 1", "update 3 epoch 1", "done 1 at 3",
-                "start 2", "update 4 epoch 2", "update 5 epoch 2", "update 6 epoch 2", "done 2 at 6"), events);
-            assertEquals(6, outcome.losses().size());
-            assertEquals(0, outcome.skippedUpdates());
-            assertEquals(7, Files.readAllLines(out.resolve("steps.csv")).size(), "a header and one row per update");
-        }
+        Recorded run = recordedRun(out, 2, 1);
+        assertEquals(List.of("start 1", "update 1 epoch 1", "update 2 epoch 1", "update 3 epoch 1", "done 1 at 3",
+            "start 2", "update 4 epoch 2", "update 5 epoch 2", "update 6 epoch 2", "done 2 at 6"), run.events());
+        assertEquals(6, run.outcome().losses().size());
+        assertEquals(0, run.outcome().skippedUpdates());
+        assertEquals(7, Files.readAllLines(out.resolve("steps.csv")).size(), "a header and one row per update");
     }
 
     @Test
@@ -99,13 +94,22 @@ class TrainingLoopTests {
 
     @Test
     void aResumedStageStartsAtItsEpochAndCountsTheUpdatesBeforeIt(@TempDir Path out) throws IOException {
+        Recorded run = recordedRun(out, 3, 3);
+        assertEquals(List.of("start 3", "update 7 epoch 3", "update 8 epoch 3", "update 9 epoch 3", "done 3 at 9"), run.events());
+        assertEquals(3, run.outcome().losses().size(), "only this run's updates");
+    }
+
+    private record Recorded(List<String> events, TrainingLoop.Outcome outcome) {
+    }
+
+    /** A stage of {@code epochs} epochs from {@code firstEpoch} with finite gradients, and what a listener saw of it. */
+    private static Recorded recordedRun(Path out, int epochs, int firstEpoch) throws IOException {
         try (NDManager manager = TorchRuntime.engine().newBaseManager()) {
             Linear layer = layer(manager, Initializer.ONES);
             List<String> events = new ArrayList<>();
-            TrainingLoop.Outcome outcome = new TrainingLoop("s", settings(3), "advice").run(epoch -> SIX, 3, List.of(layer), 1,
+            TrainingLoop.Outcome outcome = new TrainingLoop("s", settings(epochs), "advice").run(epoch -> SIX, firstEpoch, List.of(layer), 1,
                 batch -> backward(manager, layer, new float[] {1f, 2f, 3f}, 0.1f), new TrainingLog(out), List.of(recorder(events)));
-            assertEquals(List.of("start 3", "update 7 epoch 3", "update 8 epoch 3", "update 9 epoch 3", "done 3 at 9"), events);
-            assertEquals(3, outcome.losses().size(), "only this run's updates");
+            return new Recorded(events, outcome);
         }
     }
 
