@@ -49,7 +49,7 @@ final class TransformerLayerBlock extends PretrainedBlock {
         NDArray q = apply(query, store, x, training).reshape(heads).transpose(0, 2, 1, 3);
         NDArray k = apply(key, store, x, training).reshape(heads).transpose(0, 2, 3, 1);
         NDArray v = apply(value, store, x, training).reshape(heads).transpose(0, 2, 1, 3);
-        NDArray scores = q.matMul(k).div((float) Math.sqrt(config.headDim())).add(mask);
+        NDArray scores = q.matMul(k).div(GraphScalar.of(q, (float) Math.sqrt(config.headDim()))).add(mask);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(batch, tokens, config.hidden());
         NDArray attended = apply(attentionNorm, store, apply(attentionOut, store, context, training).add(x), training);
         NDArray ffn = apply(output, store, gelu(apply(intermediate, store, attended, training)), training);
@@ -58,7 +58,7 @@ final class TransformerLayerBlock extends PretrainedBlock {
 
     /** Exact GELU, {@code 0.5 x (1 + erf(x / sqrt 2))}, as BERT's {@code hidden_act = "gelu"} and the ONNX graph. */
     private static NDArray gelu(NDArray x) {
-        return x.mul(0.5f).mul(x.div((float) Math.sqrt(2.0)).erf().add(1f));
+        return x.mul(GraphScalar.of(x, 0.5f)).mul(x.div(GraphScalar.of(x, (float) Math.sqrt(2.0))).erf().add(1f));
     }
 
     private static NDArray apply(PretrainedBlock block, ParameterStore store, NDArray x, boolean training) {

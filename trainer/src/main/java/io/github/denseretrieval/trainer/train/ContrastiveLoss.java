@@ -3,6 +3,7 @@ package io.github.denseretrieval.trainer.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import io.github.denseretrieval.trainer.model.GraphScalar;
 
 /**
  * The dual-encoder losses of DPR, RocketQA and PAIR over one batch of vectors.
@@ -44,12 +45,12 @@ public final class ContrastiveLoss {
         if (alpha == 0) {
             return queryCentric;
         }
-        return queryCentric.mul(1 - alpha).add(passageCentric(q, p, falseNegatives).mul(alpha));
+        return queryCentric.mul(GraphScalar.of(q, 1 - alpha)).add(passageCentric(q, p, falseNegatives).mul(GraphScalar.of(q, alpha)));
     }
 
     /** {@code L_Q}: question {@code i} must score its positive above every other passage. */
     NDArray queryCentric(NDArray q, NDArray p, NDArray falseNegatives) {
-        return diagonalCrossEntropy(q.matMul(p.transpose()).mul(scale).sub(falseNegatives.mul(MASKED)));
+        return diagonalCrossEntropy(q.matMul(p.transpose()).mul(GraphScalar.of(q, scale)).sub(falseNegatives.mul(MASKED)));
     }
 
     /**
@@ -65,7 +66,7 @@ public final class ContrastiveLoss {
         NDArray passageQuestion = positives.mul(q).sum(new int[] {1}).expandDims(1);
         NDArray eye = p.getManager().eye((int) b, (int) n, 0, DataType.FLOAT32);
         NDArray logits = passagePassage.mul(eye.neg().add(1f)).add(eye.mul(passageQuestion));
-        return diagonalCrossEntropy(logits.mul(scale).sub(falseNegatives.mul(MASKED)));
+        return diagonalCrossEntropy(logits.mul(GraphScalar.of(logits, scale)).sub(falseNegatives.mul(MASKED)));
     }
 
     /** Mean negative log-softmax of entry {@code (i, i)} of each row. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.github.denseretrieval.evaluation.beir.Passage;
 import io.github.denseretrieval.trainer.model.CrossEncoder;
+import io.github.denseretrieval.trainer.model.GraphScalar;
 import io.github.denseretrieval.trainer.model.TorchRuntime;
 
 import java.util.ArrayList;
@@ -77,8 +78,8 @@ public final class CrossEncoderTrainer {
                 NDArray logits = model.logits(scope, questions, passages, true);
                 NDArray target = scope.create(y);
                 // softplus(x) - y x is the binary cross-entropy of sigmoid(x); max(x,0) + log(1 + e^-|x|) keeps it finite.
-                NDArray perPair = logits.maximum(0f).add(logits.abs().neg().exp().add(1f).log()).sub(logits.mul(target));
-                NDArray l = perPair.sum().div(pairs);
+                NDArray perPair = logits.maximum(GraphScalar.of(logits, 0f)).add(logits.abs().neg().exp().add(1f).log()).sub(logits.mul(target));
+                NDArray l = perPair.sum().div(GraphScalar.of(perPair, pairs));
                 sum += l.getFloat();
                 collector.backward(l);
             }

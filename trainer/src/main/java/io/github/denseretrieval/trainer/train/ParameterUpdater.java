@@ -5,6 +5,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ final class ParameterUpdater {
     private final int copies;
     private int skipped;
     private double lastNorm = Double.NaN;
+    private List<String> lastNonFinite = List.of();
 
     /** @param maxGradNorm global gradient norm the updates are clipped to (0 = no clipping) */
     ParameterUpdater(List<? extends Block> blocks, Optimizer optimizer, float maxGradNorm) {
@@ -55,10 +57,12 @@ final class ParameterUpdater {
     /** Updates every trainable parameter, or none when a gradient is not finite; clears the gradients either way. */
     boolean step() {
         List<Parameter> trainable = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Block block : blocks) {
-            for (Parameter parameter : block.getParameters().values()) {
-                if (parameter.requiresGradient()) {
-                    trainable.add(parameter);
+            for (Pair<String, Parameter> named : block.getParameters()) {
+                if (named.getValue().requiresGradient()) {
+                    trainable.add(named.getValue());
+                    names.add(named.getKey());
                 }
             }
         }
@@ -69,6 +73,7 @@ final class ParameterUpdater {
             }
             lastNorm = GlobalNormClipping.norm(gradients) / Math.sqrt(copies);
             boolean finite = Double.isFinite(lastNorm);
+            lastNonFinite = finite ? List.of() : nonFinite(names, gradients);
             if (finite) {
                 clipping.clip(gradients, lastNorm);
                 for (int i = 0; i < trainable.size(); i++) {
@@ -84,6 +89,25 @@ final class ParameterUpdater {
         } finally {
             gradients.forEach(NDArray::close);
         }
+    }
+
+    /** The names of the gradients that are not finite (only looked for when the global norm is not: the rare case). */
+    private static List<String> nonFinite(List<String> names, List<NDArray> gradients) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < gradients.size(); i++) {
+            if (!Double.isFinite(GlobalNormClipping.norm(List.of(gradients.get(i))))) {
+                out.add(names.get(i));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * The parameters whose gradient was not finite in the last step (empty when it was applied):
+     * where a non-finite gradient starts is the first clue to its cause.
+     */
+    List<String> lastNonFinite() {
+        return lastNonFinite;
     }
 
     /** Steps skipped so far because a gradient was not finite. */

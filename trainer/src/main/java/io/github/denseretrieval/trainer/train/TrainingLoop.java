@@ -50,10 +50,11 @@ final class TrainingLoop {
      * @param gradientNorm       global gradient norm before clipping (not finite when the update was skipped)
      * @param applied            false when a non-finite gradient made the updater skip it
      * @param skipped            updates of the stage skipped so far
+     * @param nonFinite          when skipped, the parameters whose gradient was not finite
      * @param questionsPerSecond questions trained on per second since this run of the stage started
      */
     record Update(String stage, int epoch, int step, float loss, float learningRate, double gradientNorm, boolean applied, int skipped,
-                  double questionsPerSecond, double elapsedSeconds) {
+                  List<String> nonFinite, double questionsPerSecond, double elapsedSeconds) {
     }
 
     /** What a stage's loop leaves: the per-update losses and how many updates were skipped. */
@@ -117,7 +118,7 @@ final class TrainingLoop {
                     losses.add(loss);
                     double elapsed = (System.nanoTime() - start) / 1e9;
                     Update update = new Update(stage, epoch, step, loss, lr, updater.lastNorm(), applied, updater.skipped(),
-                        (step - done) * (double) batch / elapsed, elapsed);
+                        updater.lastNonFinite(), (step - done) * (double) batch / elapsed, elapsed);
                     for (Listener l : all) {
                         l.updateDone(update);
                     }
@@ -152,8 +153,9 @@ final class TrainingLoop {
         @Override
         public void updateDone(Update u) {
             if (!u.applied()) {
-                System.err.printf(Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far)%n", u.stage(), u.step(),
-                    u.skipped());
+                System.err.printf(Locale.ROOT, "stage [%s]: update %d skipped, a gradient was not finite (%d so far; loss %s; not finite in "
+                    + "%d of the parameters, first %s)%n", u.stage(), u.step(), u.skipped(), u.loss(), u.nonFinite().size(),
+                    u.nonFinite().subList(0, Math.min(5, u.nonFinite().size())));
             }
         }
     }

@@ -33,12 +33,14 @@ class ParameterUpdaterTests {
             assertFalse(updater.step());
             assertEquals(1, updater.skipped());
             assertTrue(Double.isNaN(updater.lastNorm()));
+            assertEquals(List.of("weight"), updater.lastNonFinite(), "the bias gradient (0) is finite; the weight's holds the NaN");
             assertArrayEquals(before, weight.getArray().toFloatArray(), "weights untouched by the skipped step");
             assertArrayEquals(new float[6], weight.getArray().getGradient().toFloatArray(), "NaN gradients cleared to 0");
 
             backward(manager, layer, new float[] {1f, 2f, 3f}, 1f);
             assertTrue(updater.step());
             assertEquals(1, updater.skipped());
+            assertEquals(List.of(), updater.lastNonFinite());
             float[] after = weight.getArray().toFloatArray();
             for (int i = 0; i < after.length; i++) {
                 assertTrue(Float.isFinite(after[i]) && after[i] != before[i], "a finite step moves every weight: " + after[i]);

@@ -57,6 +57,8 @@ class TrainingLoopTests {
             assertEquals(3, updates.size());
             assertFalse(updates.get(0).applied());
             assertEquals(Double.POSITIVE_INFINITY, updates.get(0).gradientNorm());
+            assertEquals(List.of("weight"), updates.get(0).nonFinite());
+            assertEquals(List.of(), updates.get(1).nonFinite());
             assertTrue(updates.get(1).applied() && updates.get(2).applied(), "the later, finite updates are applied");
             assertEquals(1, updates.get(2).skipped());
             assertEquals(1, outcome.skippedUpdates());
