@@ -12,10 +12,11 @@ import ai.djl.ndarray.NDArray;
  * the scalar for the backward pass (the gradient of {@code x * c} is {@code c}), but once the
  * wrapper is closed the buffer belongs to the garbage collector, and a collection between the
  * forward and the backward pass frees the memory autograd then reads. The loss stays finite; the
- * gradients get whatever the memory holds by then. Under heap pressure (the frozen-layer cache's
- * gigabyte) that was most updates; before updates with a non-finite gradient were skipped it
- * turned weights into NaN. A scalar made here is attached to the operand's manager instead, so
- * it lives until that scope closes, after the backward pass.
+ * gradients get whatever the memory holds by then: 7 of 49 updates had a NaN gradient in a budget
+ * run with the frozen-layer cache's gigabyte on the heap, most of them with a thread forcing
+ * collections ({@code GcPressureTrainingTests}); before such updates were skipped they turned the
+ * weights into NaN. A scalar made here is attached to the operand's manager instead, so it lives
+ * until that scope closes, after the backward pass.
  */
 public final class GraphScalar {
 
