@@ -86,6 +86,8 @@ public final class TrainingPipeline implements Closeable {
      * fills it for training's passages (validated by checksum before each use); null when off.
      */
     private FrozenLayerCache frozenStates;
+    /** {@link #bm25Negatives()}, made at first use. */
+    private IntFunction<List<TrainingExample>> bm25Negatives;
 
     private TrainingPipeline(PipelineConfig config, BeirDataset dataset, Map<String, Passage> corpus, Bm25Index bm25, DevSet dev,
                              List<TrainingExample> labelled, TrainingLog log) {
@@ -160,11 +162,16 @@ public final class TrainingPipeline implements Closeable {
      * else the top {@code --negatives} BM25 passages every epoch.
      */
     IntFunction<List<TrainingExample>> bm25Negatives() {
-        if (config.negativeWindow().isSet()) {
-            return sampledBm25Negatives(SampledNegatives.Judge.NONE);
+        // Made once: PAIR asks again for its labelled pre-training, and mining searches BM25 for every question.
+        if (bm25Negatives == null) {
+            if (config.negativeWindow().isSet()) {
+                bm25Negatives = sampledBm25Negatives(SampledNegatives.Judge.NONE);
+            } else {
+                List<TrainingExample> mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
+                bm25Negatives = epoch -> mined;
+            }
         }
-        List<TrainingExample> mined = new NegativeMiner(corpus, q -> bm25.search(q, 30)).mine(labelled, config.dual().negativesPerQuestion());
-        return epoch -> mined;
+        return bm25Negatives;
     }
 
     /** BM25 hard negatives drawn each epoch from {@code --negative-window}, without those {@code judge} calls likely positive. */
