@@ -186,6 +186,11 @@ final class TrainCommand implements Callable<Integer> {
         "pseudo labels, as the paper) or labelled (the labelled questions; the paper's ablation without pseudo data). Default: ${DEFAULT-VALUE}."})
     String pairPretrainOn;
 
+    @Option(names = "--wise-ft", split = ",", description = {"Weights a to try for the recipe's final model averaged with --model,",
+        "(1 - a) x base + a x fine-tuned (WiSE-FT), e.g. 0.25,0.5,0.75,1: each is checked on the dev split and the best becomes",
+        "stage <final>-wise-ft (1 keeps the fine-tuned model as a candidate). Needs a dev split. Default: none."})
+    List<Float> wiseFtAlphas = List.of();
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed for shuffling, dev hold-out and heads (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -201,7 +206,7 @@ final class TrainCommand implements Callable<Integer> {
         PipelineConfig config = new PipelineConfig(Recipe.fromName(recipe),
             new PipelineConfig.RunData(data, split, evalSplit, trainFile, maxTrainExamples, maxPassages, devQuestions, devFraction),
             new PipelineConfig.StudentModel(model, TorchRuntime.devices(DeviceChoice.fromName(device)), queryMaxLength, passageMaxLength,
-                freezeLayers, separateTowers),
+                freezeLayers, separateTowers, wiseFtAlphas),
             dual, crossBatch, negativeWindow(),
             new PipelineConfig.TeacherModel(crossEncoderModel != null ? crossEncoderModel : model, ce, ceFreezeLayers, ceMaxLength,
                 TeacherGate.Mode.fromName(denoise), new TeacherThresholds(negativeThreshold, positiveThreshold), mineDepth, augment),

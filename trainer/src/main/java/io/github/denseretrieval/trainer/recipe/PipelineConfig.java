@@ -61,14 +61,26 @@ public record PipelineConfig(Recipe recipe, RunData data, StudentModel student, 
      * @param devices        where it trains: one replica per device, batches spread over them (the first also trains the teacher)
      * @param freezeLayers   bottom transformer layers kept at the base weights
      * @param separateTowers a question tower and a passage tower instead of one shared encoder
+     * @param wiseFtAlphas   weights of the recipe's final model against {@code base} to try on the dev split
+     *                       ({@link WiseFtStage}); empty: none, the final model is the recipe's
      */
     public record StudentModel(Path base, List<Device> devices, int queryMaxLength, int passageMaxLength, int freezeLayers,
-                               boolean separateTowers) {
+                               boolean separateTowers, List<Float> wiseFtAlphas) {
         public StudentModel {
             if (devices.isEmpty()) {
                 throw new IllegalArgumentException("at least one device is needed");
             }
             devices = List.copyOf(devices);
+            for (float a : wiseFtAlphas) {
+                if (!(a >= 0 && a <= 1)) {
+                    throw new IllegalArgumentException("--wise-ft weights must be in [0, 1] (0: the base model, 1: the fine-tuned one), got "
+                        + wiseFtAlphas);
+                }
+            }
+            if (new java.util.HashSet<>(wiseFtAlphas).size() != wiseFtAlphas.size()) {
+                throw new IllegalArgumentException("--wise-ft lists a weight twice: " + wiseFtAlphas);
+            }
+            wiseFtAlphas = List.copyOf(wiseFtAlphas);
         }
 
         /** The first device: where the cross-encoder trains and the dual encoder's primary replica lives. */

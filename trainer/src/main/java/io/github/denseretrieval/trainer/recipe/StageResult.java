@@ -25,7 +25,7 @@ public record StageResult(String stage, String recipe, Path model, int examples,
 
     static final String FILE = "result.json";
     /** The notes a result may carry, written as top-level fields of its JSON. */
-    static final List<String> NOTE_KEYS = List.of("denoising", "augmentation");
+    static final List<String> NOTE_KEYS = List.of("denoising", "augmentation", "wise_ft");
 
     public StageResult {
         for (String key : notes.keySet()) {

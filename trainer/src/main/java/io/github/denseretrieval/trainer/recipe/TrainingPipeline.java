@@ -150,7 +150,17 @@ public final class TrainingPipeline implements Closeable {
     public List<StageResult> run() throws IOException {
         System.err.printf(Locale.ROOT, "recipe %s: %d labelled examples, %d dev questions held out (searched over the %d-passage corpus)%n",
             config.recipe().jsonName(), labelled.size(), dev.questionIds().size(), corpus.size());
-        return config.recipe().stages().run(this);
+        boolean wiseFt = !config.student().wiseFtAlphas().isEmpty();
+        if (wiseFt && dev.isEmpty()) {
+            // Checked before hours of training, not after.
+            throw new IllegalArgumentException("--wise-ft chooses its weight on the dev split, and this run has none (--dev-fraction 0, "
+                + "too few training questions, or --train-file); give it a dev split or drop --wise-ft");
+        }
+        List<StageResult> results = new ArrayList<>(config.recipe().stages().run(this));
+        if (wiseFt) {
+            results.add(WiseFtStage.run(this, results.get(results.size() - 1)));
+        }
+        return results;
     }
 
     PipelineConfig config() {
@@ -257,7 +267,7 @@ public final class TrainingPipeline implements Closeable {
             if (!dev.isEmpty() && firstEpoch == 1) {
                 MetricSummary m = devFigures.get(start.toAbsolutePath().normalize());
                 if (m == null) {
-                    m = devCheck(encoder, stage, 0);
+                    m = devCheck(encoder, stage + " epoch 0");
                 } else {
                     System.err.printf(Locale.ROOT, "%s epoch 0: dev nDCG@10 %.4f (the warm start's, measured earlier in this run)%n", stage,
                         m.ndcgAt10());
@@ -268,7 +278,7 @@ public final class TrainingPipeline implements Closeable {
             losses = trainer.train(stage, perEpoch, firstEpoch, (epoch, step) -> {
                 try {
                     if (!dev.isEmpty()) {
-                        MetricSummary m = devCheck(encoder, stage, epoch);
+                        MetricSummary m = devCheck(encoder, stage + " epoch " + epoch);
                         log.dev(stage, epoch, m.ndcgAt10(), m.recallAt100());
                         lastDev[0] = m;
                     }
@@ -516,13 +526,31 @@ public final class TrainingPipeline implements Closeable {
         return frozenStates;
     }
 
-    /** The dev figures of the model in training (a full-corpus search: minutes on a CPU, so it says how long it took). */
-    private MetricSummary devCheck(TrainableEncoder encoder, String stage, int epoch) {
+    /**
+     * The dev figures of the model in training, {@code what} naming it in the message (a full-corpus
+     * search: minutes on a CPU, so it says how long it took).
+     */
+    private MetricSummary devCheck(TrainableEncoder encoder, String what) {
         long t0 = System.nanoTime();
         MetricSummary m = dev.evaluate(encoder, frozenStates());
-        System.err.printf(Locale.ROOT, "%s epoch %d: dev nDCG@10 %.4f  Recall@100 %.4f (%d questions over %d passages, %.0f s)%n", stage, epoch,
+        System.err.printf(Locale.ROOT, "%s: dev nDCG@10 %.4f  Recall@100 %.4f (%d questions over %d passages, %.0f s)%n", what,
             m.ndcgAt10(), m.recallAt100(), dev.questionIds().size(), dev.corpusSize(), (System.nanoTime() - t0) / 1e9);
         return m;
+    }
+
+    /**
+     * The dev figures of an exported model folder, read back into a trainable encoder with the
+     * run's lengths and frozen layers: the protocol of the checks made in training, so the two
+     * compare (and the run's frozen-layer outputs serve it).
+     */
+    MetricSummary devCheck(Path model, String what) throws IOException {
+        PipelineConfig.StudentModel student = config.student();
+        Path query = TrainedModelExport.queryTowerOf(model);
+        try (TrainableEncoder encoder = TrainableEncoder.open(model, query.equals(model) ? null : query, student.device(),
+            student.queryMaxLength(), student.passageMaxLength())) {
+            encoder.towers().forEach(t -> t.freezeBottom(student.freezeLayers()));
+            return devCheck(encoder, what);
+        }
     }
 
     /** Logs how well the teacher orders the dev questions' candidates (epoch 0: the fresh head, a random order). */
@@ -587,7 +615,7 @@ public final class TrainingPipeline implements Closeable {
         return stage == null || stage.getFileName() == null ? model.toString() : stage.getFileName().toString();
     }
 
-    private String modelName(String stage) {
+    String modelName(String stage) {
         return config.out().toAbsolutePath().normalize().getFileName() + "-" + stage;
     }
 

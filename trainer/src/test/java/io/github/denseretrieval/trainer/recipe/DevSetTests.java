@@ -132,7 +132,7 @@ class DevSetTests {
         TrainingSettings ce = new TrainingSettings(2, 2, ForwardPasses.AUTO, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, seed);
         Path model = TestSplitIsolationTests.MODELS.resolve("bge-small-en-v1.5");
         return new PipelineConfig(Recipe.fromName("dpr"), new PipelineConfig.RunData(TestSplitIsolationTests.SCIFACT, "train", null, null, 0, 0, 0,
-            devFraction), new PipelineConfig.StudentModel(model, List.of(Device.cpu()), 16, 32, 0, false), dual, 4, PipelineConfig.NegativeWindow.NONE,
+            devFraction), new PipelineConfig.StudentModel(model, List.of(Device.cpu()), 16, 32, 0, false, List.of()), dual, 4, PipelineConfig.NegativeWindow.NONE,
             new PipelineConfig.TeacherModel(model, ce, 0, 48, TeacherGate.Mode.AUTO, new TeacherThresholds(0.1f, 0.9f), 3, 0),
             new PipelineConfig.PairSettings(0.1f, false), out, false, false);
     }

@@ -25,7 +25,7 @@ class PipelineConfigTests {
 
     private static PipelineConfig config(String recipe, TeacherGate.Mode denoise, float positive, float negative, boolean separateTowers) {
         return new PipelineConfig(Recipe.fromName(recipe), new PipelineConfig.RunData(UNUSED, "train", null, null, 0, 0, 0, 0.15),
-            new PipelineConfig.StudentModel(UNUSED, List.of(Device.cpu()), 16, 32, 0, separateTowers), SETTINGS, 4,
+            new PipelineConfig.StudentModel(UNUSED, List.of(Device.cpu()), 16, 32, 0, separateTowers, List.of()), SETTINGS, 4,
             PipelineConfig.NegativeWindow.NONE,
             new PipelineConfig.TeacherModel(UNUSED, SETTINGS, 0, 48, denoise, new TeacherThresholds(negative, positive), 10, 0),
             new PipelineConfig.PairSettings(0.1f, false), UNUSED, false, false);
@@ -70,6 +70,17 @@ class PipelineConfigTests {
 
     @Test
     void aStudentNeedsADevice() {
-        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.StudentModel(UNUSED, List.of(), 16, 32, 0, false));
+        assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.StudentModel(UNUSED, List.of(), 16, 32, 0, false, List.of()));
+    }
+
+    @Test
+    void wiseFtWeightsLieBetweenTheTwoModelsAndAreTriedOnce() {
+        List<Device> cpu = List.of(Device.cpu());
+        assertEquals(List.of(0.5f, 1f), new PipelineConfig.StudentModel(UNUSED, cpu, 16, 32, 0, false, List.of(0.5f, 1f)).wiseFtAlphas());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> new PipelineConfig.StudentModel(UNUSED, cpu, 16, 32, 0, false, List.of(0.5f, 1.2f)));
+        assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new PipelineConfig.StudentModel(UNUSED, cpu, 16, 32, 0, false, List.of(0.5f, 0.5f)));
+        assertTrue(e.getMessage().contains("twice"), e.getMessage());
     }
 }

@@ -70,7 +70,7 @@ class TestSplitIsolationTests {
         TrainingSettings ce = new TrainingSettings(2, 2, ForwardPasses.AUTO, 1, 1, 0, 3e-5f, 0.1f, 0.01f, 1f, 1f, 0f, 42);
         Path model = MODELS.resolve("bge-small-en-v1.5");
         return new PipelineConfig(Recipe.fromName("rocketqa"), new PipelineConfig.RunData(data, "train", "test", null, 8, maxPassages, 4, 0),
-            new PipelineConfig.StudentModel(model, List.of(Device.cpu()), 16, 32, 0, false), dual, 4, PipelineConfig.NegativeWindow.NONE,
+            new PipelineConfig.StudentModel(model, List.of(Device.cpu()), 16, 32, 0, false, List.of()), dual, 4, PipelineConfig.NegativeWindow.NONE,
             new PipelineConfig.TeacherModel(model, ce, 0, 48, TeacherGate.Mode.AUTO, new TeacherThresholds(0.1f, 0.9f), 3, augment),
             new PipelineConfig.PairSettings(0.1f, false), out, false, false);
     }
