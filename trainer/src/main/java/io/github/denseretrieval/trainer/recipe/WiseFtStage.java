@@ -85,18 +85,29 @@ final class WiseFtStage {
         Path model = write(steps, start, towers, best, dir, stage, config.exportTensorflow());
         double chooseSeconds = (System.nanoTime() - t0) / 1e9;
 
-        MetricSummary metrics = null;
+        double ndcg = Double.NaN;
+        double recall = Double.NaN;
+        double mrr = Double.NaN;
         double evalSeconds = 0;
         String evalSplit = config.data().evalSplit();
-        if (evalSplit != null) {
+        if (evalSplit != null && best == 1f && evalSplit.equals(tuned.evalSplit())) {
+            // Weight 1 writes the tuned tensors back bit for bit: the same model, so its figures, not a second evaluation.
+            ndcg = tuned.ndcgAt10();
+            recall = tuned.recallAt100();
+            mrr = tuned.mrrAt10();
+            System.err.printf(Locale.ROOT, "%s on %s: the weights of %s, so its figures: nDCG@10 %.4f  Recall@100 %.4f%n", stage, evalSplit,
+                tuned.stage(), ndcg, recall);
+        } else if (evalSplit != null) {
             long e0 = System.nanoTime();
-            metrics = steps.evaluate(model).metrics();
+            MetricSummary metrics = steps.evaluate(model).metrics();
             evalSeconds = (System.nanoTime() - e0) / 1e9;
-            System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, evalSplit, metrics.ndcgAt10(), metrics.recallAt100());
+            ndcg = metrics.ndcgAt10();
+            recall = metrics.recallAt100();
+            mrr = metrics.mrrAt10();
+            System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, evalSplit, ndcg, recall);
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, tuned.examples(), 0, chooseSeconds,
-            metrics == null ? null : evalSplit, metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
-            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, 0, Map.of("wise_ft", choice));
+            evalSplit, ndcg, recall, mrr, evalSeconds, 0, Map.of("wise_ft", choice));
         result.write(resultFile);
         return result;
     }
