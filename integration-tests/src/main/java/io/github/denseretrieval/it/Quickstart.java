@@ -225,9 +225,10 @@ public final class Quickstart implements Callable<Integer> {
         }
         r.put("index_size_bytes", storeBytes);
         r.put("docs_with_vectors", docsWithVectors);
-        r.set("hybrid", templates.hybridRetriever());
+        // The bodies as searched: es-config names the bundled model, the searches named this run's.
+        r.set("hybrid", templates.hybridRetriever(model));
         if (tuned != null) {
-            r.set(TUNED, tuned.hybridRetriever());
+            r.set(TUNED, tuned.hybridRetriever(model));
         }
         r.put("cores", Runtime.getRuntime().availableProcessors());
         ObjectNode modes = r.putObject("modes");

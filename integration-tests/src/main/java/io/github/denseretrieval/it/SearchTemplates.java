@@ -67,7 +67,12 @@ public final class SearchTemplates {
 
     /** The hybrid body's retriever object, for reports. */
     public JsonNode hybridRetriever() throws IOException {
-        return ClusterClient.json().readTree(templates.get(HYBRID)).path("retriever");
+        return hybridRetriever(null);
+    }
+
+    /** As {@link #hybridRetriever()} with the model id replaced when {@code modelId} is given: what was searched with it. */
+    public JsonNode hybridRetriever(String modelId) throws IOException {
+        return ClusterClient.json().readTree(template(HYBRID, modelId)).path("retriever");
     }
 
     /**
