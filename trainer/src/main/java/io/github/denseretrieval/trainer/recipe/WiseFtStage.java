@@ -51,7 +51,8 @@ final class WiseFtStage {
         TrainingPipeline.deleteRecursively(dir);
         long t0 = System.nanoTime();
         Path base = config.student().base();
-        Map<String, FloatTensor> start = OnnxModelFile.read(weightsOf(base)).floatTensors();
+        // Read once: its tensors are every candidate's start, and the TensorFlow export needs its whole encoder.
+        OnnxModelFile start = OnnxModelFile.read(weightsOf(base));
         List<Tower> towers = new ArrayList<>();
         towers.add(tower(tuned.model(), stage, null));
         Path query = TrainedModelExport.queryTowerOf(tuned.model());
@@ -119,12 +120,12 @@ final class WiseFtStage {
     }
 
     /** Writes each tower at {@code alpha} under {@code out} (the passage or shared tower's {@code onnx} folder first); returns that folder. */
-    private static Path write(TrainingPipeline steps, Map<String, FloatTensor> start, List<Tower> towers, float alpha, Path out, String stage,
+    private static Path write(TrainingPipeline steps, OnnxModelFile start, List<Tower> towers, float alpha, Path out, String stage,
                               boolean tensorflow) throws IOException {
         Path base = steps.config().student().base();
         Path first = null;
         for (Tower t : towers) {
-            Map<String, FloatTensor> weights = WeightInterpolation.between(start, t.tuned(), alpha);
+            Map<String, FloatTensor> weights = WeightInterpolation.between(start.floatTensors(), t.tuned(), alpha);
             JsonObject provenance = t.provenance().deepCopy();
             provenance.addProperty("wise_ft_alpha", alpha);
             // Separate towers name each other: the names are this stage's now.
@@ -135,7 +136,7 @@ final class WiseFtStage {
                 provenance.addProperty("passage_model", steps.modelName(stage));
             }
             // The TensorFlow export needs the whole encoder; the ONNX one only the changed tensors.
-            BertWeights full = tensorflow ? BertWeights.from(OnnxModelFile.read(weightsOf(base))).replacing(weights) : null;
+            BertWeights full = tensorflow ? BertWeights.from(start).replacing(weights) : null;
             Path towerOut = t.subfolder() == null ? out : out.resolve(t.subfolder());
             String name = steps.modelName(stage) + (t.subfolder() == null ? "" : "-query");
             Path written = TrainedModelExport.write(base, full, weights, towerOut, name, provenance, tensorflow);
