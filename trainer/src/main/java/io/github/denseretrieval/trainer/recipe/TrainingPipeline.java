@@ -231,12 +231,11 @@ public final class TrainingPipeline implements Closeable {
     StageResult dualEncoderStage(String stage, Path warmStart, IntFunction<List<TrainingExample>> perEpoch, TrainingSettings settings,
                                  boolean evaluated, Map<String, String> notes) throws IOException {
         List<TrainingExample> examples = perEpoch.apply(1);
-        Path dir = config.out().resolve(stage);
-        Path resultFile = dir.resolve(StageResult.FILE);
-        if (Files.exists(resultFile)) {
-            System.err.println("stage " + stage + ": done in an earlier run, reusing " + dir);
-            return StageResult.read(resultFile);
+        StageResult earlier = earlierResult(stage);
+        if (earlier != null) {
+            return earlier;
         }
+        Path dir = config.out().resolve(stage);
         Path checkpoint = dir.resolve("checkpoint");
         int firstEpoch = 1;
         Path start = warmStart;
@@ -304,20 +303,10 @@ public final class TrainingPipeline implements Closeable {
             }
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
-        MetricSummary metrics = null;
-        double evalSeconds = 0;
-        String evalSplit = config.data().evalSplit();
-        if (evaluated && evalSplit != null) {
-            long e0 = System.nanoTime();
-            metrics = evaluate(model).metrics();
-            evalSeconds = (System.nanoTime() - e0) / 1e9;
-            System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, evalSplit, metrics.ndcgAt10(),
-                metrics.recallAt100());
-        }
+        StageFigures figures = evaluated ? evaluateStage(stage, model) : StageFigures.NONE;
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, examples.size(), losses.size(), trainSeconds,
-            metrics == null ? null : evalSplit, metrics == null ? Double.NaN : metrics.ndcgAt10(), metrics == null ? Double.NaN : metrics.recallAt100(),
-            metrics == null ? Double.NaN : metrics.mrrAt10(), evalSeconds, skipped, notes);
-        result.write(resultFile);
+            figures.split(), figures.ndcgAt10(), figures.recallAt100(), figures.mrrAt10(), figures.seconds(), skipped, notes);
+        result.write(dir.resolve(StageResult.FILE));
         deleteRecursively(checkpoint);
         return result;
     }
@@ -357,6 +346,35 @@ public final class TrainingPipeline implements Closeable {
         TrainedModelExport.write(config.student().base(), questions.trainedWeights(), questions.trainedTensors(),
             out.resolve(TrainedModelExport.QUERY_TOWER_DIR), name + "-query", q, tensorflow);
         return model;
+    }
+
+    /** The stage's result from an earlier run in this run folder, or null when the stage has not finished there. */
+    StageResult earlierResult(String stage) throws IOException {
+        Path dir = config.out().resolve(stage);
+        Path resultFile = dir.resolve(StageResult.FILE);
+        if (!Files.exists(resultFile)) {
+            return null;
+        }
+        System.err.println("stage " + stage + ": done in an earlier run, reusing " + dir);
+        return StageResult.read(resultFile);
+    }
+
+    /** The figures a stage reports: its model on the evaluation split, printed and timed ({@link StageFigures#NONE} without a split). */
+    StageFigures evaluateStage(String stage, Path model) throws IOException {
+        String split = config.data().evalSplit();
+        if (split == null) {
+            return StageFigures.NONE;
+        }
+        long t0 = System.nanoTime();
+        MetricSummary metrics = evaluate(model).metrics();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, split, metrics.ndcgAt10(), metrics.recallAt100());
+        return new StageFigures(split, metrics.ndcgAt10(), metrics.recallAt100(), metrics.mrrAt10(), seconds);
+    }
+
+    /** A stage's evaluation-split figures and the seconds they took; {@code split} is null when the stage was not evaluated. */
+    record StageFigures(String split, double ndcgAt10, double recallAt100, double mrrAt10, double seconds) {
+        static final StageFigures NONE = new StageFigures(null, Double.NaN, Double.NaN, Double.NaN, 0);
     }
 
     /**

@@ -42,12 +42,11 @@ final class WiseFtStage {
     static StageResult run(TrainingPipeline steps, StageResult tuned) throws IOException {
         PipelineConfig config = steps.config();
         String stage = tuned.stage() + SUFFIX;
-        Path dir = config.out().resolve(stage);
-        Path resultFile = dir.resolve(StageResult.FILE);
-        if (Files.exists(resultFile)) {
-            System.err.println("stage " + stage + ": done in an earlier run, reusing " + dir);
-            return StageResult.read(resultFile);
+        StageResult earlier = steps.earlierResult(stage);
+        if (earlier != null) {
+            return earlier;
         }
+        Path dir = config.out().resolve(stage);
         TrainingPipeline.deleteRecursively(dir);
         long t0 = System.nanoTime();
         Path base = config.student().base();
@@ -86,30 +85,19 @@ final class WiseFtStage {
         Path model = write(steps, start, towers, best, dir, stage, config.exportTensorflow());
         double chooseSeconds = (System.nanoTime() - t0) / 1e9;
 
-        double ndcg = Double.NaN;
-        double recall = Double.NaN;
-        double mrr = Double.NaN;
-        double evalSeconds = 0;
+        TrainingPipeline.StageFigures figures;
         String evalSplit = config.data().evalSplit();
         if (evalSplit != null && best == 1f && evalSplit.equals(tuned.evalSplit())) {
             // Weight 1 writes the tuned tensors back bit for bit: the same model, so its figures, not a second evaluation.
-            ndcg = tuned.ndcgAt10();
-            recall = tuned.recallAt100();
-            mrr = tuned.mrrAt10();
+            figures = new TrainingPipeline.StageFigures(evalSplit, tuned.ndcgAt10(), tuned.recallAt100(), tuned.mrrAt10(), 0);
             System.err.printf(Locale.ROOT, "%s on %s: the weights of %s, so its figures: nDCG@10 %.4f  Recall@100 %.4f%n", stage, evalSplit,
-                tuned.stage(), ndcg, recall);
-        } else if (evalSplit != null) {
-            long e0 = System.nanoTime();
-            MetricSummary metrics = steps.evaluate(model).metrics();
-            evalSeconds = (System.nanoTime() - e0) / 1e9;
-            ndcg = metrics.ndcgAt10();
-            recall = metrics.recallAt100();
-            mrr = metrics.mrrAt10();
-            System.err.printf(Locale.ROOT, "%s on %s: nDCG@10 %.4f  Recall@100 %.4f%n", stage, evalSplit, ndcg, recall);
+                tuned.stage(), figures.ndcgAt10(), figures.recallAt100());
+        } else {
+            figures = steps.evaluateStage(stage, model);
         }
         StageResult result = new StageResult(stage, config.recipe().jsonName(), model, tuned.examples(), 0, chooseSeconds,
-            evalSplit, ndcg, recall, mrr, evalSeconds, 0, Map.of("wise_ft", choice));
-        result.write(resultFile);
+            figures.split(), figures.ndcgAt10(), figures.recallAt100(), figures.mrrAt10(), figures.seconds(), 0, Map.of("wise_ft", choice));
+        result.write(dir.resolve(StageResult.FILE));
         return result;
     }
 
